@@ -1,0 +1,397 @@
+"""A customer's activation project: who is who, its options, and the state of every task.
+
+A project is read and written whole (one document); `to_dict`/`from_dict` are the only
+serialisation the stores use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any, Literal
+
+from bot.domain.playbook import Condition, Playbook, PlaybookLibrary, TaskSpec
+from bot.domain.roles import Role
+from bot.domain.text import Language
+
+HardwareOption = Literal["none", "rented", "bought"]
+
+
+class TaskState(StrEnum):
+    WAITING = "waiting"  # dependencies not met yet
+    READY = "ready"
+    DONE = "done"
+    BLOCKED = "blocked"
+    NOT_APPLICABLE = "not_applicable"
+    REOPENED = "reopened"
+
+    @property
+    def is_open(self) -> bool:
+        """Work is expected of the owners now."""
+        return self in (TaskState.READY, TaskState.REOPENED, TaskState.BLOCKED)
+
+    @property
+    def is_closed(self) -> bool:
+        """The task no longer holds anything up."""
+        return self in (TaskState.DONE, TaskState.NOT_APPLICABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone on a project. `id` is the Entra object id; `teams_id` the Teams user id (29:...)."""
+
+    id: str
+    name: str
+    teams_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "teamsId": self.teams_id}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Person:
+        return Person(id=data["id"], name=data["name"], teams_id=data.get("teamsId"))
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectOptions:
+    porting: bool = False
+    provider_circuit: bool = False
+    hardware: HardwareOption = "none"
+
+    def includes(self, condition: Condition | None) -> bool:
+        if condition is None:
+            return True
+        if condition is Condition.PORTING:
+            return self.porting
+        if condition is Condition.PROVIDER_CIRCUIT:
+            return self.provider_circuit
+        return self.hardware != "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"porting": self.porting, "providerCircuit": self.provider_circuit, "hardware": self.hardware}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> ProjectOptions:
+        return ProjectOptions(
+            porting=bool(data.get("porting")),
+            provider_circuit=bool(data.get("providerCircuit")),
+            hardware=data.get("hardware", "none"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CardCopy:
+    """Where one copy of a task's card was posted, so every copy can be updated."""
+
+    conversation_id: str
+    activity_id: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"conversationId": self.conversation_id, "activityId": self.activity_id}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> CardCopy:
+        return CardCopy(conversation_id=data["conversationId"], activity_id=data["activityId"])
+
+
+def task_key(playbook_id: str, task_id: str) -> str:
+    return f"{playbook_id}:{task_id}"
+
+
+@dataclass(slots=True)
+class TaskRecord:
+    key: str
+    state: TaskState = TaskState.WAITING
+    rev: int = 0  # bumped on every change; cards carry it so a stale click changes nothing
+    ready_at: datetime | None = None
+    done_at: datetime | None = None
+    changed_at: datetime | None = None
+    changed_by: str | None = None
+    changed_by_name: str | None = None
+    on_behalf: bool = False
+    blocked_reason: str | None = None
+    blocked_since: datetime | None = None
+    snoozed_until: date | None = None
+    card_copies: list[CardCopy] = field(default_factory=list)
+
+    @property
+    def playbook_id(self) -> str:
+        return self.key.split(":", 1)[0]
+
+    @property
+    def task_id(self) -> str:
+        return self.key.split(":", 1)[1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "state": self.state.value,
+            "rev": self.rev,
+            "readyAt": _dt(self.ready_at),
+            "doneAt": _dt(self.done_at),
+            "changedAt": _dt(self.changed_at),
+            "changedBy": self.changed_by,
+            "changedByName": self.changed_by_name,
+            "onBehalf": self.on_behalf,
+            "blockedReason": self.blocked_reason,
+            "blockedSince": _dt(self.blocked_since),
+            "snoozedUntil": self.snoozed_until.isoformat() if self.snoozed_until else None,
+            "cardCopies": [c.to_dict() for c in self.card_copies],
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> TaskRecord:
+        return TaskRecord(
+            key=data["key"],
+            state=TaskState(data["state"]),
+            rev=int(data.get("rev", 0)),
+            ready_at=_parse_dt(data.get("readyAt")),
+            done_at=_parse_dt(data.get("doneAt")),
+            changed_at=_parse_dt(data.get("changedAt")),
+            changed_by=data.get("changedBy"),
+            changed_by_name=data.get("changedByName"),
+            on_behalf=bool(data.get("onBehalf")),
+            blocked_reason=data.get("blockedReason"),
+            blocked_since=_parse_dt(data.get("blockedSince")),
+            snoozed_until=date.fromisoformat(data["snoozedUntil"]) if data.get("snoozedUntil") else None,
+            card_copies=[CardCopy.from_dict(c) for c in data.get("cardCopies", [])],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationTarget:
+    """A conversation the bot can post to proactively."""
+
+    conversation_id: str
+    service_url: str
+    tenant_id: str
+    channel_id: str = "msteams"
+    team_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conversationId": self.conversation_id,
+            "serviceUrl": self.service_url,
+            "tenantId": self.tenant_id,
+            "channelId": self.channel_id,
+            "teamId": self.team_id,
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> ConversationTarget:
+        return ConversationTarget(
+            conversation_id=data["conversationId"],
+            service_url=data["serviceUrl"],
+            tenant_id=data["tenantId"],
+            channel_id=data.get("channelId", "msteams"),
+            team_id=data.get("teamId"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSchedule:
+    weekday: int = 0  # Monday
+    at: time = time(9, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"weekday": self.weekday, "at": self.at.strftime("%H:%M")}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> DigestSchedule:
+        return DigestSchedule(weekday=int(data.get("weekday", 0)), at=time.fromisoformat(data.get("at", "09:00")))
+
+
+@dataclass(slots=True)
+class OutboxItem:
+    """A proactive message the project owes someone, recorded with the change that caused it.
+
+    `kind` names what to render (task_card, card_update, channel_note, digest, reminder, ...);
+    the card is rendered at delivery time from the project's state then.
+    """
+
+    id: str
+    kind: str
+    target: str  # "channel" or "user:<entra id>"
+    created_at: datetime
+    params: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 0
+    not_before: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "target": self.target,
+            "createdAt": _dt(self.created_at),
+            "params": self.params,
+            "attempts": self.attempts,
+            "notBefore": _dt(self.not_before),
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> OutboxItem:
+        created = _parse_dt(data["createdAt"])
+        assert created is not None
+        return OutboxItem(
+            id=data["id"],
+            kind=data["kind"],
+            target=data["target"],
+            created_at=created,
+            params=dict(data.get("params", {})),
+            attempts=int(data.get("attempts", 0)),
+            not_before=_parse_dt(data.get("notBefore")),
+        )
+
+
+@dataclass(slots=True)
+class Project:
+    id: str
+    tenant_id: str
+    customer_name: str
+    products: tuple[str, ...]
+    options: ProjectOptions
+    kickoff: date
+    timezone: str
+    language: Language
+    created_at: datetime
+    created_by: str
+    requested_port_date: date | None = None
+    target_go_live: date | None = None
+    foc_date: date | None = None
+    foc_received_at: datetime | None = None
+    people: dict[Role, list[Person]] = field(default_factory=dict)
+    channel: ConversationTarget | None = None
+    tasks: dict[str, TaskRecord] = field(default_factory=dict)
+    digest: DigestSchedule = field(default_factory=DigestSchedule)
+    event_seq: int = 0
+    outbox: list[OutboxItem] = field(default_factory=list)
+    completed_at: datetime | None = None
+    last_digest_week: str | None = None
+    last_forecast: dict[str, str] = field(default_factory=dict)  # dates shown in the last digest
+    next_digest_at: datetime | None = None
+
+    # -- who is who -------------------------------------------------------------------
+    def roles_of(self, person_id: str) -> frozenset[Role]:
+        return frozenset(role for role, people in self.people.items() if any(p.id == person_id for p in people))
+
+    def people_in(self, roles: tuple[Role, ...] | frozenset[Role]) -> list[Person]:
+        seen: dict[str, Person] = {}
+        for role in roles:
+            for person in self.people.get(role, []):
+                seen.setdefault(person.id, person)
+        return list(seen.values())
+
+    def person(self, person_id: str) -> Person | None:
+        for people in self.people.values():
+            for person in people:
+                if person.id == person_id:
+                    return person
+        return None
+
+    def is_pm(self, person_id: str) -> bool:
+        return Role.PROVIDER_PM in self.roles_of(person_id)
+
+    @property
+    def pm_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.people.get(Role.PROVIDER_PM, []))
+
+    # -- tasks ------------------------------------------------------------------------
+    def included_specs(self, library: PlaybookLibrary) -> list[tuple[Playbook, TaskSpec]]:
+        """Every task of the project's playbooks whose phase its options include, in order."""
+        result = []
+        for product in self.products:
+            playbook = library[product]
+            included = {p.id for p in playbook.phases if self.options.includes(p.condition)}
+            result.extend((playbook, spec) for spec in playbook.tasks if spec.phase in included)
+        return result
+
+    def is_complete(self) -> bool:
+        return bool(self.tasks) and all(t.state.is_closed for t in self.tasks.values())
+
+    def next_event_id(self) -> tuple[str, int]:
+        self.event_seq += 1
+        return f"{self.id}:{self.event_seq:06d}", self.event_seq
+
+    # -- serialisation ----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "projectId": self.id,
+            "type": "project",
+            "tenantId": self.tenant_id,
+            "customerName": self.customer_name,
+            "products": list(self.products),
+            "options": self.options.to_dict(),
+            "kickoff": self.kickoff.isoformat(),
+            "timezone": self.timezone,
+            "language": self.language,
+            "createdAt": _dt(self.created_at),
+            "createdBy": self.created_by,
+            "requestedPortDate": _d(self.requested_port_date),
+            "targetGoLive": _d(self.target_go_live),
+            "focDate": _d(self.foc_date),
+            "focReceivedAt": _dt(self.foc_received_at),
+            "people": {role.value: [p.to_dict() for p in people] for role, people in self.people.items()},
+            "pmIds": list(self.pm_ids),
+            "channel": self.channel.to_dict() if self.channel else None,
+            "tasks": [t.to_dict() for t in self.tasks.values()],
+            "digest": self.digest.to_dict(),
+            "eventSeq": self.event_seq,
+            "outbox": [o.to_dict() for o in self.outbox],
+            "completedAt": _dt(self.completed_at),
+            "lastDigestWeek": self.last_digest_week,
+            "lastForecast": dict(self.last_forecast),
+            "nextDigestAt": _dt(self.next_digest_at),
+            # Derived fields the stores index for listing queries.
+            "outboxCount": len(self.outbox),
+            "active": self.completed_at is None,
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Project:
+        created = _parse_dt(data["createdAt"])
+        assert created is not None
+        tasks = [TaskRecord.from_dict(t) for t in data.get("tasks", [])]
+        return Project(
+            id=data["id"],
+            tenant_id=data["tenantId"],
+            customer_name=data["customerName"],
+            products=tuple(data["products"]),
+            options=ProjectOptions.from_dict(data.get("options", {})),
+            kickoff=date.fromisoformat(data["kickoff"]),
+            timezone=data["timezone"],
+            language="es" if data.get("language") == "es" else "en",
+            created_at=created,
+            created_by=data["createdBy"],
+            requested_port_date=_parse_d(data.get("requestedPortDate")),
+            target_go_live=_parse_d(data.get("targetGoLive")),
+            foc_date=_parse_d(data.get("focDate")),
+            foc_received_at=_parse_dt(data.get("focReceivedAt")),
+            people={Role(r): [Person.from_dict(p) for p in ps] for r, ps in data.get("people", {}).items()},
+            channel=ConversationTarget.from_dict(data["channel"]) if data.get("channel") else None,
+            tasks={t.key: t for t in tasks},
+            digest=DigestSchedule.from_dict(data.get("digest", {})),
+            event_seq=int(data.get("eventSeq", 0)),
+            outbox=[OutboxItem.from_dict(o) for o in data.get("outbox", [])],
+            completed_at=_parse_dt(data.get("completedAt")),
+            last_digest_week=data.get("lastDigestWeek"),
+            last_forecast=dict(data.get("lastForecast", {})),
+            next_digest_at=_parse_dt(data.get("nextDigestAt")),
+        )
+
+
+def _dt(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _d(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

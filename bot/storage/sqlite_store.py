@@ -1,0 +1,234 @@
+"""The embedded store: SQLite in DATA_DIR, used when no Cosmos DB endpoint is configured.
+
+sqlite3 blocks, so every statement runs on one dedicated worker thread; the event loop
+only awaits. One connection on one thread also serialises writes, which is what makes the
+etag check and the event inserts of a save one atomic step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import sqlite3
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.domain.events import Event
+from bot.domain.project import Project
+from bot.storage.contract import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    OperationCounter,
+    Page,
+    ProjectQuery,
+    ProjectSummary,
+    Versioned,
+)
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS projects (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    pm_ids TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    next_digest_at TEXT,
+    outbox_count INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS projects_tenant ON projects(tenant_id, id);
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_project ON events(project_id, seq);
+CREATE TABLE IF NOT EXISTS directory (
+    key TEXT PRIMARY KEY,
+    etag TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+"""
+
+
+class SqliteStore:
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.operations = OperationCounter()
+        self._executor: ThreadPoolExecutor | None = None
+        self._connection: sqlite3.Connection | None = None
+
+    @property
+    def description(self) -> str:
+        return f"sqlite:{self.path}"
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        await self._run(self._connect)
+
+    def _connect(self) -> None:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.executescript(_SCHEMA)
+        self._connection = connection
+
+    async def close(self) -> None:
+        if self._executor is None:
+            return
+        if self._connection is not None:
+            await self._run(self._connection.close)
+            self._connection = None
+        self._executor.shutdown(wait=True)
+        self._executor = None
+
+    async def _run(self, function: Any, *args: Any) -> Any:
+        if self._executor is None:
+            raise RuntimeError("store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        assert self._connection is not None
+        return self._connection
+
+    # -- projects ---------------------------------------------------------------------
+    async def create_project(self, project: Project, events: list[Event]) -> str:
+        self.operations.add("create")
+        return str(await self._run(self._create_project, project.to_dict(), [e.to_dict() for e in events]))
+
+    def _create_project(self, doc: dict[str, Any], events: list[dict[str, Any]]) -> str:
+        etag = uuid.uuid4().hex
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(
+                "INSERT INTO projects VALUES (?,?,?,?,?,?,?,?)",
+                (doc["id"], doc["tenantId"], json.dumps(doc["pmIds"]), int(doc["active"]), doc["nextDigestAt"],
+                 doc["outboxCount"], etag, json.dumps(doc)),
+            )
+            self._insert_events(events)
+        except sqlite3.IntegrityError:
+            db.execute("ROLLBACK")
+            raise AlreadyExists(doc["id"]) from None
+        db.execute("COMMIT")
+        return etag
+
+    async def load_project(self, project_id: str) -> Versioned[Project] | None:
+        self.operations.add("read")
+        row = await self._run(self._fetch_one, "SELECT doc, etag FROM projects WHERE id = ?", (project_id,))
+        if row is None:
+            return None
+        return Versioned(Project.from_dict(json.loads(row[0])), row[1])
+
+    def _fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        result: tuple[Any, ...] | None = self._db.execute(sql, params).fetchone()
+        return result
+
+    async def save_project(self, project: Project, etag: str, events: list[Event]) -> str:
+        self.operations.add("replace")
+        return str(await self._run(self._save_project, project.to_dict(), etag, [e.to_dict() for e in events]))
+
+    def _save_project(self, doc: dict[str, Any], etag: str, events: list[dict[str, Any]]) -> str:
+        new_etag = uuid.uuid4().hex
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        cursor = db.execute(
+            "UPDATE projects SET tenant_id=?, pm_ids=?, active=?, next_digest_at=?, outbox_count=?, etag=?, doc=?"
+            " WHERE id=? AND etag=?",
+            (doc["tenantId"], json.dumps(doc["pmIds"]), int(doc["active"]), doc["nextDigestAt"], doc["outboxCount"],
+             new_etag, json.dumps(doc), doc["id"], etag),
+        )
+        if cursor.rowcount != 1:
+            db.execute("ROLLBACK")
+            raise ConcurrencyConflict(doc["id"])
+        self._insert_events(events)
+        db.execute("COMMIT")
+        return new_etag
+
+    def _insert_events(self, events: list[dict[str, Any]]) -> None:
+        # OR IGNORE: an event id is deterministic, so one already there is this same event.
+        self._db.executemany(
+            "INSERT OR IGNORE INTO events VALUES (?,?,?,?)",
+            [(e["id"], e["projectId"], e["seq"], json.dumps(e)) for e in events],
+        )
+
+    async def list_projects(
+        self, query: ProjectQuery, page_size: int = 50, continuation: str | None = None
+    ) -> Page[ProjectSummary]:
+        self.operations.add("query")
+        clauses, params = [], []
+        if query.tenant_id is not None:
+            clauses.append("tenant_id = ?")
+            params.append(query.tenant_id)
+        if query.pm_id is not None:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(projects.pm_ids) WHERE value = ?)")
+            params.append(query.pm_id)
+        if query.active_only:
+            clauses.append("active = 1")
+        if query.digest_due_before is not None:
+            clauses.append("next_digest_at IS NOT NULL AND next_digest_at <= ?")
+            params.append(query.digest_due_before.isoformat())
+        if query.with_outbox:
+            clauses.append("outbox_count > 0")
+        if continuation:
+            clauses.append("id > ?")
+            params.append(base64.urlsafe_b64decode(continuation.encode()).decode())
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        sql = f"SELECT doc FROM projects{where} ORDER BY id LIMIT ?"  # noqa: S608 - clauses are fixed text
+        rows = await self._run(self._fetch_all, sql, (*params, page_size + 1))
+        docs = [json.loads(r[0]) for r in rows]
+        more = len(docs) > page_size
+        docs = docs[:page_size]
+        token = base64.urlsafe_b64encode(docs[-1]["id"].encode()).decode() if more and docs else None
+        return Page([ProjectSummary.from_document(d) for d in docs], token)
+
+    def _fetch_all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        return list(self._db.execute(sql, params).fetchall())
+
+    async def project_events(self, project_id: str) -> list[Event]:
+        self.operations.add("query")
+        rows = await self._run(self._fetch_all, "SELECT doc FROM events WHERE project_id = ? ORDER BY seq", (project_id,))
+        return [Event.from_dict(json.loads(r[0])) for r in rows]
+
+    # -- directory documents ------------------------------------------------------------
+    async def read_document(self, key: str) -> Versioned[dict[str, Any]] | None:
+        self.operations.add("read")
+        row = await self._run(self._fetch_one, "SELECT doc, etag FROM directory WHERE key = ?", (key,))
+        return Versioned(json.loads(row[0]), row[1]) if row else None
+
+    async def write_document(self, key: str, body: dict[str, Any], etag: str | None = None) -> str:
+        self.operations.add("write")
+        return str(await self._run(self._write_document, key, json.dumps(body), etag))
+
+    def _write_document(self, key: str, doc: str, etag: str | None) -> str:
+        new_etag = uuid.uuid4().hex
+        db = self._db
+        if etag is None:
+            db.execute(
+                "INSERT INTO directory VALUES (?,?,?) ON CONFLICT(key) DO UPDATE SET etag=excluded.etag, doc=excluded.doc",
+                (key, new_etag, doc),
+            )
+        elif etag == "":
+            try:
+                db.execute("INSERT INTO directory VALUES (?,?,?)", (key, new_etag, doc))
+            except sqlite3.IntegrityError:
+                raise AlreadyExists(key) from None
+        else:
+            cursor = db.execute("UPDATE directory SET etag=?, doc=? WHERE key=? AND etag=?", (new_etag, doc, key, etag))
+            if cursor.rowcount != 1:
+                raise ConcurrencyConflict(key)
+        return new_etag
+
+    async def delete_document(self, key: str) -> None:
+        self.operations.add("delete")
+        await self._run(self._db.execute, "DELETE FROM directory WHERE key = ?", (key,))
