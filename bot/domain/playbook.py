@@ -331,7 +331,7 @@ def _find_cycle(tasks: Mapping[str, TaskSpec]) -> list[str] | None:
         path.append(task_id)
         for dep in tasks[task_id].depends_on:
             if colour[dep] == grey:
-                return path[path.index(dep):] + [dep]
+                return [*path[path.index(dep):], dep]
             if colour[dep] == white:
                 found = visit(dep)
                 if found:

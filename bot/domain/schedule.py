@@ -109,8 +109,8 @@ def compute_schedule(project: Project, library: PlaybookLibrary, now: datetime) 
         else:
             start = max([today, project.kickoff, *(forecast[k] for k in dep_keys)])
             finish = start + timedelta(days=spec.duration_days)
-            if rule_day is not None:
-                finish = max(finish, rule_day)
+            if rule_day is not None and start <= rule_day:
+                finish = rule_day  # a dated step (the port date) happens on its date when nothing delays it
         forecast[key] = finish
         dates[key] = TaskDates(planned_due=planned_due, due_at=due_at, forecast_finish=finish)
     go_live_keys = [k for k in dates if _milestone(library, k) is Milestone.GO_LIVE]

@@ -331,3 +331,18 @@ def _record(
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def allowed_actions(project: Project, library: PlaybookLibrary, actor: Actor, key: str) -> list[Action]:
+    """The task actions this actor may take now, in the order cards show them."""
+    record = project.tasks.get(key)
+    if record is None:
+        return []
+    spec = spec_of(library, key)
+    allowed = [
+        action for action in TASK_STATE_ACTIONS
+        if record.state in _ALLOWED_FROM[action] and decide(actor, action, project, spec)
+    ]
+    if Action.CONFIRM in allowed and Action.CONFIRM_ON_BEHALF in allowed:
+        allowed.remove(Action.CONFIRM_ON_BEHALF)  # the PM owns it: a plain confirmation
+    return allowed

@@ -1,0 +1,55 @@
+"""What the bot owes people after a change: outbox items written in the same project write
+as the change itself, so a crash can lose neither the change nor the messages it causes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.playbook import PlaybookLibrary
+from bot.domain.project import OutboxItem, Project
+from bot.domain.transitions import Change, spec_of
+
+CHANNEL = "channel"
+
+
+def user_target(person_id: str) -> str:
+    return f"user:{person_id}"
+
+
+def plan_notifications(project: Project, library: PlaybookLibrary, change: Change, now: datetime) -> list[OutboxItem]:
+    """Append to the project's outbox what this change should tell whom; returns the new items."""
+    if not change.events:
+        return []
+    anchor = change.events[0].id
+    items: list[OutboxItem] = []
+
+    def add(kind: str, target: str, **params: object) -> None:
+        suffix = params.get("key", "")
+        item_id = f"{anchor}:{kind}:{target}:{suffix}"
+        if any(existing.id == item_id for existing in project.outbox):
+            return
+        items.append(OutboxItem(id=item_id, kind=kind, target=target, created_at=now, params=dict(params)))
+
+    for key in change.changed:
+        record = project.tasks[key]
+        if record.card_copies:
+            add("card_update", "copies", key=key)
+    for key in change.became_ready:
+        spec = spec_of(library, key)
+        for person in project.people_in(spec.owners):
+            add("task_card", user_target(person.id), key=key)
+        if project.channel is not None:
+            add("task_card", CHANNEL, key=key)
+    acted = [e for e in change.events if e.kind == "task_changed" and e.data.get("action") != "flow"]
+    if project.channel is not None and (acted or change.became_ready):
+        add("channel_note", CHANNEL, key=anchor, events=[e.id for e in acted], ready=list(change.became_ready))
+    for event in acted:
+        if event.to_state == "blocked":
+            for pm_id in project.pm_ids:
+                if pm_id != event.actor_id:
+                    add("blocked_alert", user_target(pm_id), key=event.task_key or "")
+    if change.completed:
+        for pm_id in project.pm_ids:
+            add("completion_report", user_target(pm_id), key=project.id)
+    project.outbox.extend(items)
+    return items
