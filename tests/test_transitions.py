@@ -44,7 +44,7 @@ def test_new_project_readies_only_tasks_without_dependencies(toy_library, now) -
     assert {k: r.state for k, r in project.tasks.items()} == {
         "toy:a": TaskState.READY, "toy:b": TaskState.WAITING, "toy:c": TaskState.WAITING}
     assert change.became_ready == ["toy:a"]
-    assert [e.kind for e in change.events][0] == "project_created"
+    assert change.events[0].kind == "project_created"
 
 
 def test_conditional_phase_left_out_without_the_option(toy_library, now) -> None:

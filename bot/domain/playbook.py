@@ -240,7 +240,7 @@ class _Reader:
         if not isinstance(raw, Mapping):
             raise self.fail(where, "'date_rule' must be a table")
         try:
-            kind = DateRuleKind(raw.get("kind"))
+            kind = DateRuleKind(str(raw.get("kind")))
         except ValueError:
             raise self.fail(where, f"unknown date rule {raw.get('kind')!r}") from None
         days, hours = raw.get("days", 0), raw.get("hours", 0)

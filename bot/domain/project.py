@@ -299,7 +299,7 @@ class Project:
     # -- tasks ------------------------------------------------------------------------
     def included_specs(self, library: PlaybookLibrary) -> list[tuple[Playbook, TaskSpec]]:
         """Every task of the project's playbooks whose phase its options include, in order."""
-        result = []
+        result: list[tuple[Playbook, TaskSpec]] = []
         for product in self.products:
             playbook = library[product]
             included = {p.id for p in playbook.phases if self.options.includes(p.condition)}

@@ -1,0 +1,66 @@
+"""Command line: `python -m bot` serves the bot; `python -m bot jobs run-due` runs due work
+once; `python -m bot demo` seeds a sample project."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from aiohttp import web
+
+from bot.config import ConfigError, Settings
+from bot.domain.playbook import PlaybookError
+from bot.storage.contract import StoreUnavailable
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Activation bot for Microsoft Teams")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve the Bot Framework endpoint (the default)")
+    jobs = commands.add_parser("jobs", help="scheduled work")
+    jobs.add_argument("job", choices=["run-due"])
+    demo = commands.add_parser("demo", help="seed a sample project and print its id")
+    demo.add_argument("--pm-id", default="", help="Entra object id of the demo PM (default: the Playground user)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as error:
+        print("The bot cannot start:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log = logging.getLogger("bot")
+    if settings.anonymous:
+        log.warning("ANONYMOUS MODE: no MicrosoftAppId, requests are NOT authenticated. For local use only.")
+    try:
+        if args.command in (None, "serve"):
+            from bot.app import create_app
+
+            log.info("serving on %s:%s with the %s store", settings.host, settings.port, settings.store_kind)
+            web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+            return 0
+        if args.command == "jobs":
+            from bot.jobs import run_due
+
+            asyncio.run(run_due(settings))
+            return 0
+        if args.command == "demo":
+            from bot.demo import seed_demo
+
+            print(asyncio.run(seed_demo(settings, pm_id=args.pm_id)))
+            return 0
+    except (StoreUnavailable, PlaybookError) as error:
+        print(f"The bot cannot start: {error}", file=sys.stderr)
+        return 2
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

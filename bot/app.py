@@ -1,0 +1,218 @@
+"""The one place that wires the bot together: settings -> store -> service -> Teams edge ->
+aiohttp application. Nothing runs at import; `create_app` builds, aiohttp's start-up and
+clean-up hooks open and close what needs it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import ConversationState, UserState
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+from bot.config import Settings
+from bot.delivery import OutboxSender
+from bot.domain.playbook import PlaybookLibrary, load_playbooks
+from bot.service import ActivationService, utc_now
+from bot.storage.contract import ProjectQuery, Store
+from bot.storage.sqlite_store import SqliteStore
+from bot.teams.handler import ActivationBot
+from bot.teams.messenger import BotbuilderMessenger
+from bot.teams.state_storage import StoreBackedBotState
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 256 * 1024
+OUTBOX_SWEEP_SECONDS = 30.0
+
+
+class _AdapterConfig:
+    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.app_id
+        self.APP_PASSWORD = settings.app_password
+        self.APP_TYPE = settings.app_type
+        self.APP_TENANTID = settings.app_tenant_id
+
+
+async def open_store(settings: Settings) -> Store:
+    if settings.cosmos_endpoint:
+        from bot.storage.cosmos_store import open_cosmos_store
+
+        return await open_cosmos_store(settings.cosmos_endpoint, settings.cosmos_key or None, settings.cosmos_database)
+    store = SqliteStore(settings.data_dir / "activation.sqlite3")
+    await store.open()
+    return store
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything built from the settings, reachable from the aiohttp app for tests and jobs."""
+
+    settings: Settings
+    library: PlaybookLibrary
+    store: Store
+    service: ActivationService
+    adapter: CloudAdapter
+    bot: ActivationBot
+    sender: OutboxSender
+    clock: Callable[[], datetime]
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+    received: list[dict[str, Any]] = field(default_factory=list)  # the bot's own record of what it got (tests)
+
+    def deliver_soon(self, project_id: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._deliver(project_id))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def _deliver(self, project_id: str) -> None:
+        try:
+            await self.sender.drain(project_id)
+        except Exception:
+            log.warning("outbox delivery for %s deferred to the next sweep", project_id, exc_info=True)
+
+    async def sweep_outbox(self) -> int:
+        delivered = 0
+        continuation: str | None = None
+        while True:
+            page = await self.store.list_projects(ProjectQuery(with_outbox=True), page_size=50, continuation=continuation)
+            for summary in page.items:
+                with contextlib.suppress(Exception):
+                    delivered += await self.sender.drain(summary.id)
+            continuation = page.continuation
+            if not continuation:
+                return delivered
+
+    async def settle(self) -> None:
+        """Wait for deferred work (tests and jobs)."""
+        while self.background:
+            await asyncio.gather(*list(self.background), return_exceptions=True)
+
+
+RUNTIME_KEY = web.AppKey("runtime", Runtime)
+
+
+async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
+                        library: PlaybookLibrary | None = None) -> Runtime:
+    library = library or load_playbooks()
+    store = await open_store(settings)
+    service = ActivationService(store, library, is_staff_pm=settings.is_staff_pm, clock=clock)
+    auth = ConfigurationBotFrameworkAuthentication(_AdapterConfig(settings))
+    adapter = CloudAdapter(auth)
+    bot_state = StoreBackedBotState(store)
+    sender = OutboxSender(store, library, BotbuilderMessenger(adapter, settings.app_id),
+                          is_staff_pm=settings.is_staff_pm, clock=clock)
+    runtime_box: list[Runtime] = []
+    bot = ActivationBot(
+        service,
+        ConversationState(bot_state),
+        UserState(bot_state),
+        tenant_allowed=settings.tenant_allowed,
+        after_change=lambda project_id: runtime_box[0].deliver_soon(project_id),
+        clock=clock,
+    )
+    runtime = Runtime(settings, library, store, service, adapter, bot, sender, clock)
+    runtime_box.append(runtime)
+    adapter.on_turn_error = _on_turn_error
+    return runtime
+
+
+async def _on_turn_error(context: Any, error: Exception) -> None:
+    """Last resort: log without secrets, tell the user briefly; never leak exception text."""
+    import uuid
+
+    from bot.domain.text import language_from_locale
+    from cards.strings import t
+
+    reference = uuid.uuid4().hex[:8]
+    log.error("unhandled error in turn (ref %s): %s", reference, type(error).__name__, exc_info=error)
+    with contextlib.suppress(Exception):
+        if context.activity.type == "message":
+            await context.send_activity(t("error.try_again", language_from_locale(context.activity.locale), ref=reference))
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME_KEY]
+    if "application/json" not in request.headers.get("Content-Type", ""):
+        return web.json_response({"error": "Content-Type must be application/json"}, status=415)
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return web.json_response({"error": "request body too large"}, status=413)
+    try:
+        raw = await request.content.read(MAX_BODY_BYTES + 1)
+    except Exception:  # noqa: BLE001
+        return web.json_response({"error": "unreadable body"}, status=400)
+    if len(raw) > MAX_BODY_BYTES:
+        return web.json_response({"error": "request body too large"}, status=413)
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return web.json_response({"error": "body is not JSON"}, status=400)
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        return web.json_response({"error": "body is not an activity"}, status=400)
+    runtime.received.append(body) if len(runtime.received) < 10_000 else None
+    from botbuilder.schema import Activity
+
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:  # noqa: BLE001 - msrest raises many kinds on bad shapes
+        return web.json_response({"error": "malformed activity"}, status=400)
+    if not activity.conversation or not activity.conversation.id or not activity.service_url:
+        return web.json_response({"error": "activity needs conversation.id and serviceUrl"}, status=400)
+    auth_header = request.headers.get("Authorization", "")
+    try:
+        invoke_response = await runtime.adapter.process_activity(auth_header, activity, runtime.bot.on_turn)
+    except PermissionError:
+        return web.json_response({"error": "unauthorized"}, status=401)
+    if invoke_response:
+        return web.json_response(invoke_response.body, status=invoke_response.status)
+    return web.Response(status=201)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME_KEY]
+    return web.json_response({
+        "status": "ok",
+        "store": runtime.store.name,
+        "playbooks": list(runtime.library.ids()),
+        "anonymous": runtime.settings.anonymous,
+    })
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
+               library: PlaybookLibrary | None = None, scheduler: bool | None = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        runtime = await build_runtime(settings, clock=clock, library=library)
+        app[RUNTIME_KEY] = runtime
+        sweeper = None
+        if settings.scheduler_enabled if scheduler is None else scheduler:
+            sweeper = asyncio.get_running_loop().create_task(_sweep_forever(runtime))
+        yield
+        if sweeper:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+        await runtime.settle()
+        await runtime.store.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+async def _sweep_forever(runtime: Runtime) -> None:
+    while True:
+        await asyncio.sleep(OUTBOX_SWEEP_SECONDS)
+        try:
+            await runtime.sweep_outbox()
+        except Exception:
+            log.warning("outbox sweep failed", exc_info=True)

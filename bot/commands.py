@@ -1,0 +1,57 @@
+"""Typed commands, in Spanish or English, parsed from what a user wrote (mentions removed)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+MAX_COMMAND_LENGTH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str  # help, status, status_all, my_tasks, new_project, foc, port_date, digest, digest_post, export, language, cancel, unknown
+    argument: str = ""
+    on_date: date | None = None
+
+
+def _fold(value: str) -> str:
+    """Lower case, accents removed, spaces collapsed: 'Próximo  ESTADO' -> 'proximo estado'."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", stripped).strip().lower()
+
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("help", re.compile(r"^(help|ayuda|\?)$")),
+    ("status_all", re.compile(r"^(status all|estado todos|portfolio|cartera)$")),
+    ("status", re.compile(r"^(status|estado)$")),
+    ("my_tasks", re.compile(r"^(my tasks|mis tareas|tasks|tareas)$")),
+    ("new_project", re.compile(r"^(new project|nuevo proyecto)$")),
+    ("digest_post", re.compile(r"^(digest post|resumen publicar|post digest|publicar resumen)$")),
+    ("digest", re.compile(r"^(digest|resumen)$")),
+    ("export", re.compile(r"^(export|exportar)$")),
+    ("cancel", re.compile(r"^(cancel|cancelar|stop|salir)$")),
+    ("language", re.compile(r"^(language|idioma) (en|es)$")),
+    ("foc", re.compile(r"^(foc|fecha foc) (\d{4}-\d{2}-\d{2})$")),
+    ("port_date", re.compile(r"^(port date|portabilidad|fecha de portabilidad) (\d{4}-\d{2}-\d{2})$")),
+]
+
+
+def parse_command(text: str | None) -> Command:
+    folded = _fold((text or "")[:MAX_COMMAND_LENGTH])
+    for name, pattern in _PATTERNS:
+        match = pattern.match(folded)
+        if not match:
+            continue
+        if name == "language":
+            return Command(name, argument=match.group(2))
+        if name in ("foc", "port_date"):
+            try:
+                return Command(name, on_date=date.fromisoformat(match.group(2)))
+            except ValueError:
+                return Command("unknown", argument=match.group(2))
+        return Command(name)
+    return Command("unknown", argument=folded[:80])

@@ -1,0 +1,251 @@
+"""Application service: the use cases the Teams edge calls (create a project, act on a task,
+status, my tasks, dates). SDK-free: it talks to the store and the domain, never to botbuilder.
+
+Every change goes through `update_project` (read, decide, conditional write, retry on a
+conflict) and records its outbox items in the same write.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.domain.authorization import Action, Actor, decide
+from bot.domain.notifications import plan_notifications
+from bot.domain.playbook import PlaybookLibrary
+from bot.domain.project import ConversationTarget, Person, Project, ProjectOptions
+from bot.domain.roles import Role
+from bot.domain.text import Language
+from bot.domain.transitions import (
+    Change,
+    Refused,
+    apply_task_action,
+    assign_role,
+    move_port_date,
+    new_project,
+    set_foc_date,
+    spec_of,
+)
+from bot.storage.contract import AlreadyExists, ConcurrencyConflict, ProjectQuery, Store, update_project, user_key
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class NewProjectRequest:
+    customer_name: str
+    products: tuple[str, ...]
+    options: ProjectOptions
+    kickoff: date
+    timezone: str
+    language: Language
+    requested_port_date: date | None = None
+    target_go_live: date | None = None
+    people: dict[Role, list[Person]] | None = None
+    channel: ConversationTarget | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOutcome:
+    project: Project
+    key: str
+    change: Change | None  # None when refused or stale
+    refusal: str | None = None
+
+
+class ActivationService:
+    def __init__(self, store: Store, library: PlaybookLibrary, *, is_staff_pm: Callable[[str | None, str | None], bool],
+                 clock: Clock = utc_now) -> None:
+        self.store = store
+        self.library = library
+        self.is_staff_pm = is_staff_pm
+        self.clock = clock
+
+    def actor(self, aad_object_id: str, name: str, tenant_id: str) -> Actor:
+        return Actor(id=aad_object_id, name=name, tenant_id=tenant_id, is_staff_pm=self.is_staff_pm(aad_object_id, tenant_id))
+
+    # -- projects -----------------------------------------------------------------------
+    async def create_project(self, actor: Actor, request: NewProjectRequest, tenant_id: str) -> Project:
+        now = self.clock()
+        project, change = new_project(
+            self.library,
+            actor=actor,
+            customer_name=request.customer_name,
+            tenant_id=tenant_id,
+            products=request.products,
+            options=request.options,
+            kickoff=request.kickoff,
+            timezone=request.timezone,
+            language=request.language,
+            now=now,
+            requested_port_date=request.requested_port_date,
+            target_go_live=request.target_go_live,
+            people=request.people,
+            channel=request.channel,
+        )
+        plan_notifications(project, self.library, change, now)
+        await self.store.create_project(project, change.events)
+        if request.channel is not None:
+            await self.store.write_document(user_key("channel", request.channel.conversation_id), {"projectId": project.id})
+        for person in {p.id: p for people in project.people.values() for p in people}.values():
+            await self._remember_membership(person.id, project.id)
+        return project
+
+    async def _remember_membership(self, person_id: str, project_id: str) -> None:
+        key = user_key("member", person_id)
+        for _ in range(8):
+            current = await self.store.read_document(key)
+            ids = list(current.value.get("projectIds", [])) if current else []
+            if project_id in ids:
+                return
+            ids.append(project_id)
+            try:
+                await self.store.write_document(key, {"projectIds": ids}, current.etag if current else "")
+                return
+            except (ConcurrencyConflict, AlreadyExists):
+                continue  # someone else added a project meanwhile: read again
+
+    async def project_ids_of(self, person_id: str) -> list[str]:
+        current = await self.store.read_document(user_key("member", person_id))
+        return list(current.value.get("projectIds", [])) if current else []
+
+    async def project_for_conversation(self, conversation_id: str) -> str | None:
+        base = conversation_id.split(";messageid=")[0]
+        current = await self.store.read_document(user_key("channel", base))
+        return str(current.value["projectId"]) if current else None
+
+    async def load(self, project_id: str) -> Project | None:
+        current = await self.store.load_project(project_id)
+        return current.value if current else None
+
+    async def visible_project(self, actor: Actor, project_id: str) -> Project:
+        """The project, if this actor may see its status; Refused otherwise (tenant included)."""
+        project = await self.load(project_id)
+        if project is None:
+            raise Refused("unknown_project")
+        if project.tenant_id != actor.tenant_id and not actor.is_staff_pm:
+            log.warning("cross-tenant read refused: actor tenant %s, project %s", actor.tenant_id, project.id)
+            raise Refused("tenant")
+        if not decide(actor, Action.STATUS, project):
+            raise Refused("not_allowed")
+        return project
+
+    async def projects_for_status(self, actor: Actor) -> list[Project]:
+        """All projects this actor may see: theirs as PM or member."""
+        ids = await self.project_ids_of(actor.id)
+        if actor.is_staff_pm:
+            continuation: str | None = None
+            while True:
+                page = await self.store.list_projects(ProjectQuery(pm_id=actor.id), page_size=100, continuation=continuation)
+                ids.extend(s.id for s in page.items if s.id not in ids)
+                continuation = page.continuation
+                if not continuation:
+                    break
+        projects = []
+        for project_id in ids:
+            try:
+                projects.append(await self.visible_project(actor, project_id))
+            except Refused:
+                continue
+        return projects
+
+    # -- task actions -----------------------------------------------------------------
+    async def act_on_task(self, actor: Actor, project_id: str, key: str, action: Action, *, rev: int | None,
+                          reason: str | None = None) -> ActionOutcome:
+        """Apply a card action. Refusals and stale cards change nothing and come back as
+        `refusal`, with the project as it is now so the caller can redraw the card."""
+        refusal: list[str] = []
+
+        def decide_change(project: Project) -> Change | None:
+            refusal.clear()
+            if project.tenant_id != actor.tenant_id and not actor.is_staff_pm:
+                log.warning("cross-tenant action refused: actor tenant %s, project %s", actor.tenant_id, project.id)
+                refusal.append("tenant")
+                return None
+            try:
+                change = apply_task_action(project, self.library, actor=actor, action=action, key=key, now=self.clock(),
+                                           reason=reason, expected_rev=rev)
+            except Refused as refused:
+                refusal.append(refused.code)
+                return None
+            plan_notifications(project, self.library, change, self.clock())
+            return change
+
+        current = await self.store.load_project(project_id)
+        if current is None:
+            raise Refused("unknown_project")
+        # Refusals write nothing: decide on a copy first and write only a real change.
+        probe = Project.from_dict(current.value.to_dict())
+        if decide_change(probe) is None:
+            return ActionOutcome(project=current.value, key=key, change=None, refusal=refusal[0])
+        change, project = await update_project(self.store, project_id, decide_change, lambda c: c.events if c else [])
+        if change is None:
+            return ActionOutcome(project=project, key=key, change=None, refusal=refusal[0] if refusal else "stale")
+        return ActionOutcome(project=project, key=key, change=change)
+
+    async def change_project(self, actor: Actor, project_id: str, mutate: Callable[[Project], Change]) -> Project:
+        def decide_change(project: Project) -> Change:
+            if project.tenant_id != actor.tenant_id and not actor.is_staff_pm:
+                raise Refused("tenant")
+            change = mutate(project)
+            self._notify_due_changes(project, change)
+            plan_notifications(project, self.library, change, self.clock())
+            return change
+
+        _, project = await update_project(self.store, project_id, decide_change, lambda c: c.events)
+        return project
+
+    def _notify_due_changes(self, project: Project, change: Change) -> None:
+        """After a date moves, every open task's owners hear about their new due dates."""
+        if change.events and change.events[-1].kind in ("foc_set", "port_date_moved"):
+            change.changed.extend(k for k, r in project.tasks.items() if r.state.is_open and k not in change.changed)
+
+    async def set_foc(self, actor: Actor, project_id: str, foc: date) -> Project:
+        return await self.change_project(
+            actor, project_id, lambda p: set_foc_date(p, self.library, actor=actor, foc_date=foc, now=self.clock())
+        )
+
+    async def move_port_date(self, actor: Actor, project_id: str, port: date) -> Project:
+        return await self.change_project(
+            actor, project_id, lambda p: move_port_date(p, self.library, actor=actor, port_date=port, now=self.clock())
+        )
+
+    async def assign(self, actor: Actor, project_id: str, role: Role, person: Person) -> Project:
+        project = await self.change_project(
+            actor, project_id, lambda p: assign_role(p, actor=actor, role=role, person=person, now=self.clock())
+        )
+        await self._remember_membership(person.id, project_id)
+        return project
+
+    # -- preferences --------------------------------------------------------------------
+    async def remember_user(self, person_id: str, *, language: Language | None = None, timezone: str | None = None,
+                            conversation: ConversationTarget | None = None, teams_id: str | None = None) -> None:
+        key = user_key("user", person_id)
+        current = await self.store.read_document(key)
+        body: dict[str, Any] = dict(current.value) if current else {}
+        updated = dict(body)
+        if language:
+            updated["language"] = language
+        if timezone:
+            updated["timezone"] = timezone
+        if conversation:
+            updated["conversation"] = conversation.to_dict()
+        if teams_id:
+            updated["teamsId"] = teams_id
+        if updated != body:
+            await self.store.write_document(key, updated)
+
+    async def user_preferences(self, person_id: str) -> dict[str, Any]:
+        current = await self.store.read_document(user_key("user", person_id))
+        return dict(current.value) if current else {}
+
+    def task_spec(self, key: str) -> Any:
+        return spec_of(self.library, key)

@@ -1,0 +1,363 @@
+"""The Teams activity handler: turns activities into service calls and cards into replies.
+
+Everything here is translation between Teams and the service; decisions live in the domain.
+Card actions arrive two ways: as `adaptiveCard/action` invokes (Universal Actions), answered
+with the refreshed card, or as messages carrying `value` (the Action.Submit fallback),
+answered by updating the card's message.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from botbuilder.core import (
+    CardFactory,
+    ConversationState,
+    InvokeResponse,
+    MessageFactory,
+    TurnContext,
+    UserState,
+)
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.dialogs import DialogSet, DialogTurnStatus
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from botbuilder.schema.teams import TeamsChannelAccount
+
+from bot.commands import Command, parse_command
+from bot.domain.authorization import Action, Actor, decide
+from bot.domain.project import ConversationTarget
+from bot.domain.text import Language, language_from_locale
+from bot.domain.transitions import Refused
+from bot.service import ActivationService, NewProjectRequest
+from bot.storage.contract import StorageError
+from cards.help import help_card, welcome_card
+from cards.setup import RosterMember, created_text
+from cards.status import my_tasks_card, portfolio_card, status_card
+from cards.strings import t
+from cards.task import task_card
+from cards.views import status_view, task_view
+from dialogs.project_setup import ProjectSetupDialog
+
+log = logging.getLogger(__name__)
+CARD_ACTION_INVOKE = "adaptiveCard/action"
+CARD_RESPONSE_TYPE = "application/vnd.microsoft.card.adaptive"
+TASK_VERBS = {a.value: a for a in (Action.CONFIRM, Action.BLOCK, Action.UNBLOCK, Action.NOT_APPLICABLE, Action.REOPEN,
+                                   Action.CONFIRM_ON_BEHALF)}
+MAX_ID_LENGTH = 200
+
+
+def tenant_of(activity: Activity) -> str:
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), dict) else {}
+    tenant_id = (tenant or {}).get("id") or getattr(activity.conversation, "tenant_id", None) or ""
+    return str(tenant_id).lower()
+
+
+def _card_reply(card: dict[str, Any]) -> Activity:
+    return MessageFactory.attachment(CardFactory.adaptive_card(card))
+
+
+def _invoke_card(card: dict[str, Any]) -> InvokeResponse:
+    # CloudAdapter 4.17.1 serialises the body with msrest: a plain dict body is written as is.
+    return InvokeResponse(status=200, body={"statusCode": 200, "type": CARD_RESPONSE_TYPE, "value": card})
+
+
+def _invoke_error(status: int, message: str) -> InvokeResponse:
+    return InvokeResponse(status=200, body={
+        "statusCode": status, "type": "application/vnd.microsoft.error", "value": {"code": "BadRequest", "message": message},
+    })
+
+
+class ActivationBot(TeamsActivityHandler):
+    def __init__(
+        self,
+        service: ActivationService,
+        conversation_state: ConversationState,
+        user_state: UserState,
+        *,
+        tenant_allowed: Callable[[str], bool],
+        after_change: Callable[[str], None],
+        clock: Callable[[], datetime],
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.conversation_state = conversation_state
+        self.user_state = user_state
+        self.tenant_allowed = tenant_allowed
+        self.after_change = after_change  # schedules outbox delivery without delaying the reply
+        self.clock = clock
+        self.dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self.dialogs.add(ProjectSetupDialog(
+            products=lambda lang: [(pid, service.library[pid].name.get(lang)) for pid in service.library.ids()],
+            roster=self._roster,
+            create=self._create_project,
+            today=lambda: clock().date(),
+        ))
+
+    # -- turn plumbing --------------------------------------------------------------------
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        tenant = tenant_of(turn_context.activity)
+        if not self.tenant_allowed(tenant):
+            log.warning("activity from tenant %s refused: not in ALLOWED_TENANT_IDS", tenant or "(none)")
+            if turn_context.activity.type == ActivityTypes.invoke:
+                await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                                          value=_invoke_error(403, "tenant not allowed")))
+            return
+        try:
+            await super().on_turn(turn_context)
+        except (StorageError, TimeoutError) as error:
+            await self._apologise(turn_context, error)
+            return
+        await self.conversation_state.save_changes(turn_context)
+        await self.user_state.save_changes(turn_context)
+
+    async def _apologise(self, turn_context: TurnContext, error: Exception) -> None:
+        reference = uuid.uuid4().hex[:8]
+        log.error("turn failed (ref %s): %s", reference, type(error).__name__)
+        language = self._language(turn_context)
+        if turn_context.activity.type == ActivityTypes.invoke:
+            response = _invoke_error(503, t("error.try_again", language, ref=reference))
+            await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=response))
+        else:
+            await turn_context.send_activity(t("error.try_again", language, ref=reference))
+
+    def _language(self, turn_context: TurnContext) -> Language:
+        return language_from_locale(turn_context.activity.locale)
+
+    def _actor(self, turn_context: TurnContext) -> Actor:
+        sender: ChannelAccount = turn_context.activity.from_property or ChannelAccount(id="", name="")
+        person_id = str(getattr(sender, "aad_object_id", None) or sender.id or "").lower()
+        return self.service.actor(person_id, str(sender.name or ""), tenant_of(turn_context.activity))
+
+    def _target(self, turn_context: TurnContext) -> ConversationTarget:
+        activity = turn_context.activity
+        channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        team = channel_data.get("team") if isinstance(channel_data.get("team"), dict) else None
+        return ConversationTarget(
+            conversation_id=activity.conversation.id.split(";messageid=")[0],
+            service_url=activity.service_url,
+            tenant_id=tenant_of(activity),
+            channel_id=activity.channel_id or "msteams",
+            team_id=(team or {}).get("id"),
+        )
+
+    async def _remember(self, turn_context: TurnContext) -> None:
+        """Remember the user's language (and 1:1 conversation) for proactive messages."""
+        actor = self._actor(turn_context)
+        if not actor.id:
+            return
+        activity = turn_context.activity
+        personal = (activity.conversation.conversation_type or "personal") == "personal"
+        await self.service.remember_user(
+            actor.id,
+            language=self._language(turn_context) if activity.locale else None,
+            conversation=self._target(turn_context) if personal else None,
+            teams_id=activity.from_property.id if activity.from_property else None,
+        )
+
+    # -- messages -------------------------------------------------------------------------
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+        activity = turn_context.activity
+        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh"):
+            await self._submit_fallback(turn_context, activity.value)
+            return
+        text = (TurnContext.remove_recipient_mention(activity) or "").strip()
+        command = parse_command(text)
+        dialog_context = await self.dialogs.create_context(turn_context)
+        if command.name == "cancel":
+            if dialog_context.active_dialog is not None:
+                await dialog_context.cancel_all_dialogs()
+            await turn_context.send_activity(t("cancelled", self._language(turn_context)))
+            return
+        if dialog_context.active_dialog is not None:
+            result = await dialog_context.continue_dialog()
+            if result.status != DialogTurnStatus.Empty:
+                return
+        await self._command(turn_context, command, dialog_context)
+
+    async def _command(self, turn_context: TurnContext, command: Command, dialog_context: Any) -> None:
+        language = self._language(turn_context)
+        actor = self._actor(turn_context)
+        if command.name == "help":
+            await turn_context.send_activity(_card_reply(help_card(language, actor.is_staff_pm)))
+        elif command.name == "language":
+            chosen: Language = "es" if command.argument == "es" else "en"
+            await self.service.remember_user(actor.id, language=chosen)
+            await turn_context.send_activity(t("language.set", chosen))
+        elif command.name == "new_project":
+            if not decide(actor, Action.CREATE_PROJECT):
+                await turn_context.send_activity(t("refused.not_pm", language))
+                return
+            await dialog_context.begin_dialog(ProjectSetupDialog.__name__)
+        elif command.name in ("status", "status_all"):
+            await self._status(turn_context, actor, language, everything=command.name == "status_all")
+        elif command.name == "my_tasks":
+            await self._my_tasks(turn_context, actor, language)
+        elif command.name in ("foc", "port_date") and command.on_date is not None:
+            await self._dates(turn_context, actor, language, command)
+        else:
+            await turn_context.send_activity(t("unknown_command", language))
+
+    async def _channel_project(self, turn_context: TurnContext) -> str | None:
+        return await self.service.project_for_conversation(turn_context.activity.conversation.id)
+
+    async def _status(self, turn_context: TurnContext, actor: Actor, language: Language, everything: bool) -> None:
+        now = self.clock()
+        project_id = None if everything else await self._channel_project(turn_context)
+        try:
+            if project_id:
+                project = await self.service.visible_project(actor, project_id)
+                await turn_context.send_activity(_card_reply(status_card(status_view(project, self.service.library,
+                                                                                     language=language, now=now))))
+                return
+            projects = await self.service.projects_for_status(actor)
+        except Refused as refused:
+            await turn_context.send_activity(t(f"refused.{refused.code}", language, detail=refused.detail))
+            return
+        if len(projects) == 1 and not everything:
+            view = status_view(projects[0], self.service.library, language=language, now=now)
+            await turn_context.send_activity(_card_reply(status_card(view)))
+        elif projects:
+            views = [status_view(p, self.service.library, language=language, now=now) for p in projects]
+            await turn_context.send_activity(_card_reply(portfolio_card(views, language)))
+        else:
+            await turn_context.send_activity(t("refused.no_project", language))
+
+    async def _my_tasks(self, turn_context: TurnContext, actor: Actor, language: Language) -> None:
+        lines: list[tuple[str, str]] = []
+        for project in await self.service.projects_for_status(actor):
+            roles = project.roles_of(actor.id)
+            for key, record in project.tasks.items():
+                spec = self.service.task_spec(key)
+                if record.state.is_open and roles & set(spec.owners):
+                    lines.append((spec.title.get(language), f"{project.customer_name} · {t('state.' + record.state.value, language)}"))
+        await turn_context.send_activity(_card_reply(my_tasks_card(lines[:30], language)))
+
+    async def _dates(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
+        project_id = await self._channel_project(turn_context)
+        assert command.on_date is not None
+        if project_id is None:
+            await turn_context.send_activity(t("refused.no_project", language))
+            return
+        try:
+            if command.name == "foc":
+                await self.service.set_foc(actor, project_id, command.on_date)
+                message = t("foc.set", language, date=command.on_date.isoformat())
+            else:
+                await self.service.move_port_date(actor, project_id, command.on_date)
+                message = t("port.moved", language, date=command.on_date.isoformat())
+        except Refused as refused:
+            key = "refused.not_pm" if refused.code == "not_allowed" else f"refused.{refused.code}"
+            await turn_context.send_activity(t(key, language, detail=refused.detail))
+            return
+        self.after_change(project_id)
+        await turn_context.send_activity(message)
+
+    # -- project set-up (called by the dialog) ----------------------------------------------
+    async def _roster(self, turn_context: TurnContext) -> list[RosterMember]:
+        members: list[RosterMember] = []
+        token: str | None = None
+        try:
+            while True:
+                page = await TeamsInfo.get_paged_members(turn_context, token, 200)
+                for member in page.members or []:
+                    account: TeamsChannelAccount = member
+                    members.append(RosterMember(str(account.aad_object_id or account.id).lower(), account.name or "",
+                                                account.id))
+                token = page.continuation_token
+                if not token:
+                    break
+        except Exception as error:  # noqa: BLE001 - a chat without a roster still gets a form
+            log.info("roster unavailable: %s", type(error).__name__)
+        return members
+
+    async def _create_project(self, turn_context: TurnContext, request: NewProjectRequest) -> str:
+        actor = self._actor(turn_context)
+        channel = self._target(turn_context)
+        full = replace(request, channel=channel)
+        try:
+            project = await self.service.create_project(actor, full, channel.tenant_id)
+        except Refused as refused:
+            return t(f"refused.{refused.code}" if refused.code != "not_allowed" else "refused.not_pm",
+                     self._language(turn_context), detail=refused.detail)
+        self.after_change(project.id)
+        return created_text(self._language(turn_context), project.customer_name, len(project.tasks))
+
+    # -- installation ---------------------------------------------------------------------
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await turn_context.send_activity(_card_reply(welcome_card(self._language(turn_context))))
+
+    async def on_teams_members_added(self, teams_members_added: list[TeamsChannelAccount], team_info: Any,
+                                     turn_context: TurnContext) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(m.id == bot_id for m in teams_members_added):
+            await turn_context.send_activity(_card_reply(welcome_card(self._language(turn_context))))
+
+    # -- card actions ---------------------------------------------------------------------
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != CARD_ACTION_INVOKE:
+            return await super().on_invoke_activity(turn_context)
+        value = turn_context.activity.value
+        action = value.get("action") if isinstance(value, dict) else None
+        if not isinstance(action, dict) or not isinstance(action.get("verb"), str):
+            return _invoke_error(400, "adaptiveCard/action needs value.action.verb")
+        raw_data = action.get("data")
+        data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+        await self._remember(turn_context)
+        card = await self._card_action(turn_context, action["verb"], data)
+        if card is None:
+            return _invoke_error(400, "unknown card action")
+        return _invoke_card(card)
+
+    async def _submit_fallback(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
+        card = await self._card_action(turn_context, str(value.get("verb")), value)
+        if card is None:
+            return
+        reply_to = turn_context.activity.reply_to_id
+        if reply_to:
+            updated = _card_reply(card)
+            updated.id = reply_to
+            await turn_context.update_activity(updated)
+        else:
+            await turn_context.send_activity(_card_reply(card))
+
+    async def _card_action(self, turn_context: TurnContext, verb: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        """Run a card action and return the card the clicking user should now see."""
+        project_id, key, rev = data.get("p"), data.get("k"), data.get("r")
+        if not (isinstance(project_id, str) and isinstance(key, str)) or len(project_id) > MAX_ID_LENGTH or len(key) > MAX_ID_LENGTH:
+            return None
+        if rev is not None and (not isinstance(rev, int) or isinstance(rev, bool)):
+            return None
+        language = self._language(turn_context)
+        actor = self._actor(turn_context)
+        now = self.clock()
+        if verb == "refresh":
+            project = await self.service.load(project_id)
+            if project is None or key not in project.tasks or (project.tenant_id != actor.tenant_id and not actor.is_staff_pm):
+                return None
+            return task_card(task_view(project, self.service.library, key, viewer=actor, language=language, now=now))
+        action = TASK_VERBS.get(verb)
+        if action is None:
+            return None
+        reason = data.get("reason") if isinstance(data.get("reason"), str) else None
+        try:
+            outcome = await self.service.act_on_task(actor, project_id, key, action, rev=rev, reason=reason)
+        except Refused as refused:
+            log.info("card action refused: %s", refused.code)
+            return None
+        if outcome.key not in outcome.project.tasks:
+            return None
+        if outcome.refusal == "tenant":
+            return None
+        notice = t(f"refused.{outcome.refusal}", language, detail="") if outcome.refusal else None
+        if outcome.change is not None:
+            self.after_change(project_id)
+        viewer = actor if outcome.refusal != "tenant" else None
+        return task_card(task_view(outcome.project, self.service.library, key, viewer=viewer, language=language, now=now,
+                                   notice=notice))

@@ -1,0 +1,115 @@
+"""The Messenger port implemented with botbuilder: proactive sends, card updates and 1:1
+conversations, with Bot Connector errors classified for the delivery retry policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from botframework.connector.models import ErrorResponseException
+from msrest.exceptions import ClientRequestError
+
+from bot.delivery import DeliveryError
+from bot.domain.project import ConversationTarget
+
+
+def _reference(target: ConversationTarget) -> ConversationReference:
+    return ConversationReference(
+        channel_id=target.channel_id,
+        service_url=target.service_url,
+        conversation=ConversationAccount(id=target.conversation_id, tenant_id=target.tenant_id),
+    )
+
+
+def _classify(error: Exception) -> DeliveryError:
+    if isinstance(error, ErrorResponseException):
+        response = error.response
+        status = getattr(response, "status_code", 0) or 0
+        retry_after: float | None = None
+        header = response.headers.get("Retry-After") if response is not None else None
+        if header:
+            try:
+                retry_after = float(header)
+            except ValueError:
+                retry_after = None
+        code = ""
+        inner = getattr(error, "error", None)
+        if inner is not None and getattr(inner, "error", None) is not None:
+            code = inner.error.code or ""
+        return DeliveryError(status, code, retry_after)
+    if isinstance(error, ClientRequestError | TimeoutError | ConnectionError):
+        return DeliveryError(0, "network")
+    raise error
+
+
+class BotbuilderMessenger:
+    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+        self.adapter = adapter
+        self.app_id = app_id
+
+    async def send(self, target: ConversationTarget, card: dict[str, Any], mentions_text: str | None = None) -> str:
+        sent: list[str] = []
+
+        async def callback(context: TurnContext) -> None:
+            activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+            if mentions_text:
+                activity.text = mentions_text
+            response = await context.send_activity(activity)
+            sent.append(response.id if response else "")
+
+        try:
+            await self.adapter.continue_conversation(_reference(target), callback, self.app_id)
+        except Exception as error:
+            raise _classify(error) from error
+        return sent[0] if sent else ""
+
+    async def update(self, target: ConversationTarget, activity_id: str, card: dict[str, Any]) -> None:
+        async def callback(context: TurnContext) -> None:
+            activity = Activity(
+                type=ActivityTypes.message,
+                id=activity_id,
+                conversation=ConversationAccount(id=target.conversation_id),
+                attachments=[CardFactory.adaptive_card(card)],
+            )
+            await context.update_activity(activity)
+
+        try:
+            await self.adapter.continue_conversation(_reference(target), callback, self.app_id)
+        except Exception as error:
+            raise _classify(error) from error
+
+    async def open_personal(self, via: ConversationTarget, user_teams_id: str) -> ConversationTarget:
+        created: list[ConversationTarget] = []
+
+        async def callback(context: TurnContext) -> None:
+            created.append(
+                ConversationTarget(
+                    conversation_id=context.activity.conversation.id,
+                    service_url=via.service_url,
+                    tenant_id=via.tenant_id,
+                )
+            )
+
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=f"28:{self.app_id}" if self.app_id else "bot"),
+            members=[ChannelAccount(id=user_teams_id)],
+            tenant_id=via.tenant_id,
+            channel_data={"tenant": {"id": via.tenant_id}},
+        )
+        try:
+            await self.adapter.create_conversation(self.app_id, callback, parameters, via.channel_id, via.service_url, None)
+        except Exception as error:
+            raise _classify(error) from error
+        if not created:
+            raise DeliveryError(0, "no conversation")
+        return created[0]

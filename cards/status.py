@@ -1,0 +1,55 @@
+"""The status card: progress per phase, what is overdue and blocked, who we wait on, the next
+milestones and the forecast go-live against the target."""
+
+from __future__ import annotations
+
+from bot.domain.text import Language
+from cards.base import Card, Element, card, facts, heading, text, title
+from cards.strings import t
+from cards.views import StatusView, TaskLine
+
+_HEALTH_COLOR = {"on_track": "Good", "at_risk": "Warning", "late": "Attention"}
+
+
+def _section(label: str, lines: list[TaskLine], language: Language) -> list[Element]:
+    if not lines:
+        return [heading(label), text(t("status.none", language), subtle=True)]
+    return [heading(label), facts([(line.title, line.detail) for line in lines])]
+
+
+def status_card(view: StatusView) -> Card:
+    lang = view.language
+    body: list[Element] = [
+        title(t("status.title", lang, customer=view.customer_name)),
+        text(f"{view.products} · {view.done}/{view.total}", subtle=True),
+        facts([
+            (t("status.health", lang), view.health_label),
+            (t("status.go_live", lang), view.forecast_go_live),
+            (t("status.target", lang), view.target_go_live),
+        ]),
+    ]
+    if view.complete:
+        body.append(text(t("status.complete", lang), color="Good", size="Medium"))
+    body.append(text(view.health_label, color=_HEALTH_COLOR[view.health.value], size="Medium"))
+    body += [heading(t("status.progress", lang)), facts([(phase, f"{done}/{total}") for phase, done, total in view.progress])]
+    body += _section(t("status.overdue", lang), view.overdue, lang)
+    body += _section(t("status.blocked", lang), view.blocked, lang)
+    body += _section(t("status.waiting_customer", lang), view.waiting_customer, lang)
+    body += _section(t("status.waiting_provider", lang), view.waiting_provider, lang)
+    body += _section(t("status.milestones", lang), view.milestones, lang)
+    return card(body, fallback_text=t("status.title", lang, customer=view.customer_name))
+
+
+def portfolio_card(views: list[StatusView], language: Language) -> Card:
+    body: list[Element] = [title(t("status.portfolio", language))]
+    rows = [
+        (v.customer_name, f"{v.health_label} · {v.done}/{v.total} · {v.forecast_go_live}") for v in views
+    ]
+    body.append(facts(rows) if rows else text(t("status.none", language), subtle=True))
+    return card(body, fallback_text=t("status.portfolio", language))
+
+
+def my_tasks_card(lines: list[tuple[str, str]], language: Language) -> Card:
+    body: list[Element] = [title(t("mytasks.title", language))]
+    body.append(facts(lines) if lines else text(t("mytasks.none", language), subtle=True))
+    return card(body, fallback_text=t("mytasks.title", language))

@@ -1,0 +1,83 @@
+"""The task card: one activation step, its owners, due date, state and the actions the
+reader may take. Owners and the PM get a refreshed view with buttons (Universal Actions,
+`refresh.userIds`); everyone else sees it read-only."""
+
+from __future__ import annotations
+
+from bot.domain.authorization import Action
+from cards.base import Card, bullets, card, execute, facts, heading, open_url, plain, show_card, text, title
+from cards.strings import t
+from cards.views import TaskView
+
+_STATE_COLOR = {"done": "Good", "blocked": "Attention", "not_applicable": "Default", "reopened": "Warning"}
+_LABEL_KEY = {
+    Action.CONFIRM: "task.confirm",
+    Action.CONFIRM_ON_BEHALF: "task.on_behalf",
+    Action.UNBLOCK: "task.unblock",
+    Action.NOT_APPLICABLE: "task.na",
+    Action.REOPEN: "task.reopen",
+}
+
+
+def action_data(view: TaskView) -> dict[str, object]:
+    """Card data carries only opaque ids: the server reloads everything else."""
+    return {"p": view.project_id, "k": view.key, "r": view.rev}
+
+
+def task_card(view: TaskView) -> Card:
+    lang = view.language
+    body = [
+        text(f"{view.customer_name} · {view.product_name}", subtle=True),
+        title(view.title),
+        facts([
+            (t("task.phase", lang), view.phase_title),
+            *[(role, names) for role, names in view.owners],
+            (t("task.due", lang), view.due),
+            *([(t("task.effort", lang), view.effort)] if view.effort else []),
+            (t("task.state", lang), view.state_label),
+            (t("task.confirmers", lang), view.confirmers),
+        ]),
+    ]
+    if view.notice:
+        body.insert(0, text(view.notice, color="Warning"))
+    if view.history:
+        body.append(text(view.history, color=_STATE_COLOR.get(view.state.value), subtle=view.state.value == "ready"))
+    body += [heading(t("task.expect", lang)), text(view.description)]
+    if view.guidance:
+        body += [heading(t("task.guidance", lang)), bullets(view.guidance)]
+    data = action_data(view)
+    actions = []
+    for action in view.actions:
+        if action is Action.BLOCK:
+            reason_input = {
+                "type": "Input.Text",
+                "id": "reason",
+                "label": t("task.block.reason", lang),
+                "isMultiline": True,
+                "maxLength": 500,
+                "isRequired": True,
+                "errorMessage": t("refused.reason_required", lang),
+            }
+            actions.append(show_card(t("task.block", lang), [reason_input],
+                                     [execute("block", t("task.block.send", lang), data, associated_inputs="auto")]))
+        else:
+            style = "positive" if action in (Action.CONFIRM, Action.CONFIRM_ON_BEHALF) else None
+            actions.append(execute(action.value, t(_LABEL_KEY[action], lang), data, style=style))
+    if not view.actions and view.state.value in ("ready", "reopened", "blocked"):
+        body.append(text(t("task.readonly", lang), subtle=True))
+    actions += [open_url(_link_label(url), url) for url in view.links[:3]]
+    if len(view.links) > 3:
+        body += [heading(t("task.links", lang)), bullets([plain(u) for u in view.links[3:]])]
+    refresh = {
+        "action": {"type": "Action.Execute", "verb": "refresh", "data": data},
+        "userIds": view.refresh_user_ids,
+    }
+    mentions = [
+        {"type": "mention", "text": f"<at>{m.name}</at>", "mentioned": {"id": m.id, "name": m.name}} for m in view.mentions
+    ]
+    return card(body, actions, refresh=refresh, mentions=mentions or None, fallback_text=view.title)
+
+
+def _link_label(url: str) -> str:
+    host = url.split("/")[2] if url.count("/") >= 2 else url
+    return host.removeprefix("www.")[:40]

@@ -1,0 +1,212 @@
+"""View models: what a card shows, computed from the domain for one reader.
+
+Card builders take these and nothing else, so they stay pure and easy to test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.authorization import Action, Actor
+from bot.domain.playbook import Milestone, PlaybookLibrary
+from bot.domain.project import Project, TaskState
+from bot.domain.roles import Role
+from bot.domain.schedule import Health, Schedule, compute_schedule, health, overdue_tasks, progress_by_phase, waiting_on
+from bot.domain.text import Language
+from bot.domain.transitions import allowed_actions, spec_of
+from cards.base import plain
+from cards.dates import format_date, format_moment
+from cards.strings import t
+
+MAX_REFRESH_USERS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class MentionView:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    project_id: str
+    customer_name: str
+    key: str
+    rev: int
+    language: Language
+    product_name: str
+    phase_title: str
+    title: str
+    description: str
+    effort: str | None
+    guidance: list[str]
+    links: list[str]
+    owners: list[tuple[str, str]]  # (role label, names)
+    confirmers: str
+    due: str
+    state: TaskState
+    state_label: str
+    history: str | None
+    actions: list[Action]
+    refresh_user_ids: list[str]
+    mentions: list[MentionView] = field(default_factory=list)
+    notice: str | None = None
+
+
+def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: Actor | None, language: Language,
+              now: datetime, schedule: Schedule | None = None, notice: str | None = None,
+              mention_owners: bool = False) -> TaskView:
+    spec = spec_of(library, key)
+    playbook = library[key.split(":", 1)[0]]
+    record = project.tasks[key]
+    schedule = schedule or compute_schedule(project, library, now)
+    owners = []
+    mentions: list[MentionView] = []
+    for role in spec.owners:
+        people = project.people.get(role, [])
+        if mention_owners:
+            mentions.extend(MentionView(p.teams_id or p.id, p.name) for p in people)
+            names = ", ".join(f"<at>{plain(p.name)}</at>" for p in people)
+        else:
+            names = ", ".join(plain(p.name) for p in people)
+        owners.append((role.label.get(language), names or "—"))
+    refresh_ids = [p.teams_id or p.id for p in project.people_in(spec.owners + spec.confirmers)]
+    refresh_ids += [p.teams_id or p.id for p in project.people_in((Role.PROVIDER_PM,))]
+    due = schedule.dates[key]
+    due_text = format_moment(due.due_at, language, project.timezone) if spec.date_rule else format_date(due.planned_due, language)
+    return TaskView(
+        project_id=project.id,
+        customer_name=plain(project.customer_name),
+        key=key,
+        rev=record.rev,
+        language=language,
+        product_name=playbook.name.get(language),
+        phase_title=playbook.phase(spec.phase).title.get(language),
+        title=spec.title.get(language),
+        description=spec.description.get(language),
+        effort=spec.effort.get(language) if spec.effort else None,
+        guidance=[g.get(language) for g in (*playbook.phase(spec.phase).guidance, *spec.guidance)],
+        links=list(spec.links),
+        owners=owners,
+        confirmers=", ".join(r.label.get(language) for r in spec.confirmers),
+        due=due_text,
+        state=record.state,
+        state_label=t(f"state.{record.state.value}", language),
+        history=_history(project, key, language),
+        actions=allowed_actions(project, library, viewer, key) if viewer else [],
+        refresh_user_ids=list(dict.fromkeys(refresh_ids))[:MAX_REFRESH_USERS],
+        mentions=list({m.id: m for m in mentions}.values()),
+        notice=notice,
+    )
+
+
+def _history(project: Project, key: str, language: Language) -> str | None:
+    record = project.tasks[key]
+    if record.changed_at is None:
+        return None
+    when = format_moment(record.changed_at, language, project.timezone)
+    name = plain(record.changed_by_name or "—")
+    if record.state is TaskState.DONE:
+        return t("task.history.on_behalf" if record.on_behalf else "task.history.done", language, name=name, when=when)
+    if record.state is TaskState.BLOCKED:
+        return t("task.history.blocked", language, name=name, when=when, reason=plain(record.blocked_reason or ""))
+    if record.state is TaskState.NOT_APPLICABLE:
+        return t("task.history.na", language, name=name, when=when)
+    if record.state is TaskState.REOPENED:
+        return t("task.history.reopened", language, name=name, when=when)
+    if record.state is TaskState.READY and record.ready_at:
+        return t("task.history.ready", language, when=format_moment(record.ready_at, language, project.timezone))
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskLine:
+    key: str
+    title: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    project_id: str
+    customer_name: str
+    language: Language
+    products: str
+    progress: list[tuple[str, int, int]]  # (phase title, done, total)
+    overdue: list[TaskLine]
+    blocked: list[TaskLine]
+    waiting_customer: list[TaskLine]
+    waiting_provider: list[TaskLine]
+    milestones: list[TaskLine]
+    forecast_go_live: str
+    target_go_live: str
+    health: Health
+    health_label: str
+    complete: bool
+    done: int
+    total: int
+
+
+def status_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
+                schedule: Schedule | None = None, list_limit: int = 8) -> StatusView:
+    schedule = schedule or compute_schedule(project, library, now)
+
+    def title_of(key: str) -> str:
+        return spec_of(library, key).title.get(language)
+
+    def owners(key: str) -> str:
+        spec = spec_of(library, key)
+        names = ", ".join(plain(p.name) for p in project.people_in(spec.owners))
+        return names or ", ".join(r.label.get(language) for r in spec.owners)
+
+    progress = []
+    for item in progress_by_phase(project, library):
+        phase = library[item.playbook_id].phase(item.phase_id)
+        progress.append((phase.title.get(language), item.done, item.total))
+    overdue = [
+        TaskLine(o.key, title_of(o.key), f"{owners(o.key)} · {t('status.days_late', language, days=o.days_late)}")
+        for o in overdue_tasks(project, schedule, now)
+    ][:list_limit]
+    blocked = [
+        TaskLine(k, title_of(k), f"{owners(k)} · {plain(r.blocked_reason or '')}")
+        for k, r in project.tasks.items() if r.state is TaskState.BLOCKED
+    ][:list_limit]
+    sides = waiting_on(project, library)
+
+    def lines(keys: list[str]) -> list[TaskLine]:
+        return [TaskLine(k, title_of(k), f"{owners(k)} · {format_date(schedule.dates[k].planned_due, language)}")
+                for k in keys][:list_limit]
+
+    upcoming = sorted(
+        (k for k, r in project.tasks.items() if not r.state.is_closed and spec_of(library, k).milestone is not None),
+        key=lambda k: schedule.dates[k].forecast_finish,
+    )
+    milestones = [
+        TaskLine(k, title_of(k), format_date(schedule.dates[k].forecast_finish, language)) for k in upcoming
+    ][:list_limit]
+    state = health(project, schedule, now)
+    done = sum(1 for r in project.tasks.values() if r.state.is_closed)
+    return StatusView(
+        project_id=project.id,
+        customer_name=plain(project.customer_name),
+        language=language,
+        products=" + ".join(library[p].name.get(language) for p in project.products),
+        progress=progress,
+        overdue=overdue,
+        blocked=blocked,
+        waiting_customer=lines(sides["customer"]),
+        waiting_provider=lines(sides["provider"]),
+        milestones=milestones,
+        forecast_go_live=format_date(schedule.forecast_go_live, language),
+        target_go_live=format_date(schedule.target_go_live, language),
+        health=state,
+        health_label=t(f"health.{state.value}", language),
+        complete=project.is_complete(),
+        done=done,
+        total=len(project.tasks),
+    )
+
+
+def is_milestone(library: PlaybookLibrary, key: str, milestone: Milestone) -> bool:
+    return spec_of(library, key).milestone is milestone

@@ -1,0 +1,143 @@
+"""Multi-turn project set-up (botbuilder-dialogs): show the form, validate what comes back,
+ask again with the problems named, create the project. "cancel"/"cancelar" ends it anywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
+
+from bot.domain.project import Person, ProjectOptions
+from bot.domain.roles import Role
+from bot.domain.text import Language
+from bot.service import NewProjectRequest
+from cards.setup import SETUP_VERB, RosterMember, SetupView, setup_card
+
+MAX_NAME = 120
+
+
+def parse_setup(value: dict[str, Any], roster: dict[str, RosterMember], known_products: tuple[str, ...],
+                language: Language) -> tuple[NewProjectRequest | None, list[str]]:
+    """Validate the form's values; returns the request or the list of problems (in the user's language)."""
+    es = language == "es"
+    errors: list[str] = []
+
+    def text_of(key: str) -> str:
+        raw = value.get(key, "")
+        return raw.strip() if isinstance(raw, str) else ""
+
+    def day(key: str, label_es: str, label_en: str, required: bool = False) -> date | None:
+        raw = text_of(key)
+        if not raw:
+            if required:
+                errors.append(f"Falta {label_es}." if es else f"{label_en} is missing.")
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            errors.append(f"{label_es}: fecha no válida." if es else f"{label_en}: not a valid date.")
+            return None
+
+    customer = text_of("customer")[:MAX_NAME]
+    if not customer:
+        errors.append("Falta el nombre del cliente." if es else "The customer name is missing.")
+    products = tuple(p for p in text_of("products").split(",") if p)
+    if not products or any(p not in known_products for p in products):
+        errors.append("Elija al menos un producto válido." if es else "Choose at least one valid product.")
+    porting = text_of("porting") == "true"
+    hardware = text_of("hardware") or "none"
+    if hardware not in ("none", "rented", "bought"):
+        errors.append("Hardware no válido." if es else "Invalid hardware option.")
+        hardware = "none"
+    kickoff = day("kickoff", "la fecha de inicio", "The kickoff date", required=True)
+    port = day("port_date", "la fecha de portabilidad", "The requested port date", required=porting)
+    go_live = day("go_live", "la puesta en marcha", "The target go-live")
+    timezone = text_of("timezone") or "America/New_York"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append("Zona horaria desconocida." if es else "Unknown time zone.")
+    project_language: Language = "es" if text_of("language") == "es" else "en"
+    people: dict[Role, list[Person]] = {}
+    for role in Role:
+        chosen = [i for i in text_of(f"role_{role.value}").split(",") if i]
+        unknown = [i for i in chosen if i not in roster]
+        if unknown:
+            errors.append("Persona desconocida en un rol." if es else "Unknown person in a role.")
+        people[role] = [Person(roster[i].id, roster[i].name, roster[i].teams_id) for i in chosen if i in roster]
+    if errors or kickoff is None:
+        return None, errors
+    request = NewProjectRequest(
+        customer_name=customer,
+        products=products,
+        options=ProjectOptions(porting=porting, provider_circuit=text_of("circuit") == "true", hardware=hardware),  # type: ignore[arg-type]
+        kickoff=kickoff,
+        timezone=timezone,
+        language=project_language,
+        requested_port_date=port,
+        target_go_live=go_live,
+        people={r: p for r, p in people.items() if p},
+    )
+    return request, []
+
+
+class ProjectSetupDialog(ComponentDialog):
+    """Waterfall: (1) send the form; (2) wait for its submission, validate, create or ask again."""
+
+    def __init__(
+        self,
+        products: Callable[[Language], list[tuple[str, str]]],
+        roster: Callable[[Any], Awaitable[list[RosterMember]]],
+        create: Callable[[Any, NewProjectRequest], Awaitable[str]],
+        today: Callable[[], date],
+    ) -> None:
+        super().__init__(ProjectSetupDialog.__name__)
+        self._products = products
+        self._roster = roster
+        self._create = create
+        self._today = today
+        self.add_dialog(WaterfallDialog("setup", [self._show_form, self._receive_form]))
+        self.initial_dialog_id = "setup"
+
+    def _language(self, step: WaterfallStepContext) -> Language:
+        locale = (step.context.activity.locale or "").lower()
+        return "es" if locale.startswith("es") else "en"
+
+    async def _show_form(self, step: WaterfallStepContext) -> DialogTurnResult:
+        language = self._language(step)
+        members = await self._roster(step.context)
+        step.values["roster"] = {m.id: {"id": m.id, "name": m.name, "teamsId": m.teams_id} for m in members}
+        await self._send_form(step, language, members, [])
+        return Dialog.end_of_turn
+
+    async def _send_form(self, step: WaterfallStepContext, language: Language, members: list[RosterMember],
+                         errors: list[str]) -> None:
+        view = SetupView(language=language, products=self._products(language), roster=members, errors=errors,
+                         today=self._today().isoformat())
+        await step.context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(setup_card(view))))
+
+    async def _receive_form(self, step: WaterfallStepContext) -> DialogTurnResult:
+        language = self._language(step)
+        value = step.context.activity.value
+        roster = {k: RosterMember(v["id"], v["name"], v.get("teamsId")) for k, v in step.values.get("roster", {}).items()}
+        if not isinstance(value, dict) or value.get("verb") != SETUP_VERB:
+            hint = "Complete el formulario o escriba **cancelar**." if language == "es" else "Fill in the form, or type **cancel**."
+            await step.context.send_activity(hint)
+            return _ask_again(step)
+        request, errors = parse_setup(value, roster, tuple(p for p, _ in self._products(language)), language)
+        if request is None:
+            await self._send_form(step, language, list(roster.values()), errors)
+            return _ask_again(step)
+        message = await self._create(step.context, request)
+        await step.context.send_activity(message)
+        return await step.end_dialog()
+
+
+def _ask_again(step: WaterfallStepContext) -> DialogTurnResult:
+    """Stay on the receiving step: the waterfall resumes at stepIndex + 1 on the next turn."""
+    step.active_dialog.state["stepIndex"] = step.index - 1
+    return Dialog.end_of_turn
