@@ -1,0 +1,65 @@
+"""`python -m bot` as a newcomer runs it: it serves /healthz, or refuses to start and says why."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "COSMOS_", "ALLOW_ANONYMOUS"))}
+    env.update(extra)
+    return env
+
+
+def test_refuses_to_start_without_app_id_and_says_why(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=_env(DATA_DIR=str(tmp_path)),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "MicrosoftAppId is not set" in result.stderr and "ALLOW_ANONYMOUS=1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_reports_every_configuration_problem_at_once(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env=_env(ALLOW_ANONYMOUS="maybe", PORT="99999", PM_AAD_IDS="not an id"))
+    assert result.returncode == 2
+    for fragment in ("ALLOW_ANONYMOUS must be 1 or 0", "PORT must be between", "PM_AAD_IDS must be"):
+        assert fragment in result.stderr
+
+
+def test_serves_healthz_in_anonymous_mode(tmp_path: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=_env(ALLOW_ANONYMOUS="1", PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(tmp_path)))
+    try:
+        deadline = time.monotonic() + 30
+        body = None
+        while time.monotonic() < deadline and body is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+                    assert response.status == 200
+                    body = json.loads(response.read())
+            except OSError:
+                time.sleep(0.2)
+        assert body is not None, "the bot did not answer /healthz within 30 s"
+        assert body["store"] == "sqlite" and body["anonymous"] is True
+        assert (tmp_path / "activation.sqlite3").exists()
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=20)
+    assert "ANONYMOUS MODE" in stderr
