@@ -5,10 +5,11 @@ reader may take. Owners and the PM get a refreshed view with buttons (Universal 
 from __future__ import annotations
 
 from bot.domain.authorization import Action
-from cards.base import Card, bullets, card, execute, facts, heading, open_url, plain, show_card, text, title
+from cards.base import Card, bullets, card, execute, facts, heading, open_url, show_card, text, title
 from cards.strings import t
 from cards.views import TaskView
 
+MAX_ACTIONS = 5
 _STATE_COLOR = {"done": "Good", "blocked": "Attention", "not_applicable": "Default", "reopened": "Warning"}
 _LABEL_KEY = {
     Action.CONFIRM: "task.confirm",
@@ -65,9 +66,11 @@ def task_card(view: TaskView) -> Card:
             actions.append(execute(action.value, t(_LABEL_KEY[action], lang), data, style=style))
     if not view.actions and view.state.value in ("ready", "reopened", "blocked"):
         body.append(text(t("task.readonly", lang), subtle=True))
-    actions += [open_url(_link_label(url), url) for url in view.links[:3]]
-    if len(view.links) > 3:
-        body += [heading(t("task.links", lang)), bullets([plain(u) for u in view.links[3:]])]
+    # Teams shows at most 5 actions: links fill what the task actions leave, the rest go in the body.
+    room = max(0, MAX_ACTIONS - len(actions))
+    actions += [open_url(_link_label(url), url) for url in view.links[:room]]
+    if len(view.links) > room:
+        body += [heading(t("task.links", lang)), bullets([f"[{_link_label(u)}]({u})" for u in view.links[room:]])]
     refresh = {
         "action": {"type": "Action.Execute", "verb": "refresh", "data": data},
         "userIds": view.refresh_user_ids,
