@@ -21,10 +21,13 @@ from bot.domain.authorization import Actor
 from bot.domain.notifications import CHANNEL
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import CardCopy, ConversationTarget, OutboxItem, Project
+from bot.domain.schedule import compute_schedule, port_date
 from bot.domain.text import Language
 from bot.domain.transitions import spec_of
 from bot.storage.contract import Store, update_project, user_key
 from cards.base import Card, card, text
+from cards.dates import format_date
+from cards.status import dates_card
 from cards.strings import t
 from cards.task import task_card
 from cards.views import task_view
@@ -170,8 +173,23 @@ class OutboxSender:
         await with_retries(lambda: self.messenger.update(target, copy.activity_id, rendered), self.policy)
 
     def render_other(self, project: Project, item: OutboxItem, language: Language) -> Card:
-        """Kinds added by later features (digests, reminders, reports) plug in here."""
-        return card([text(item.kind)])
+        if item.kind in ("due_dates", "dates_moved"):
+            return self._due_dates(project, item, language)
+        raise ValueError(f"no renderer for outbox kind {item.kind!r}")
+
+    def _due_dates(self, project: Project, item: OutboxItem, language: Language) -> Card:
+        """After the FOC or port date moved: the open tasks (the person's, or all) with their new due dates."""
+        schedule = compute_schedule(project, self.library, self.clock())
+        person_id = item.target.removeprefix("user:") if item.target.startswith("user:") else None
+        lines = []
+        for key, record in project.tasks.items():
+            if not record.state.is_open:
+                continue
+            spec = spec_of(self.library, key)
+            if person_id and not any(p.id == person_id for p in project.people_in(spec.owners)):
+                continue
+            lines.append((spec.title.get(language), format_date(schedule.dates[key].planned_due, language)))
+        return dates_card(project.customer_name, port_date(project), lines, language)
 
     def _channel_note(self, project: Project, item: OutboxItem, language: Language) -> Card:
         lines = []

@@ -3,8 +3,11 @@ milestones and the forecast go-live against the target."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.domain.text import Language
-from cards.base import Card, Element, card, facts, heading, text, title
+from cards.base import Card, Element, card, facts, heading, plain, text, title
+from cards.dates import format_date
 from cards.strings import t
 from cards.views import StatusView, TaskLine
 
@@ -53,3 +56,12 @@ def my_tasks_card(lines: list[tuple[str, str]], language: Language) -> Card:
     body: list[Element] = [title(t("mytasks.title", language))]
     body.append(facts(lines) if lines else text(t("mytasks.none", language), subtle=True))
     return card(body, fallback_text=t("mytasks.title", language))
+
+
+def dates_card(customer_name: str, port: date | None, lines: list[tuple[str, str]], language: Language) -> Card:
+    """Due dates after the FOC or port date moved."""
+    body: list[Element] = [title(t("dates.title", language, customer=plain(customer_name)))]
+    if port:
+        body.append(text(t("dates.port", language, date=format_date(port, language))))
+    body.append(facts(lines[:30]) if lines else text(t("status.none", language), subtle=True))
+    return card(body, fallback_text=t("dates.title", language, customer=plain(customer_name)))

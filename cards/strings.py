@@ -113,6 +113,8 @@ STRINGS: dict[str, LocalizedText] = {
     "foc.set": _("Fecha FOC registrada: {date}. Fechas recalculadas.", "FOC date recorded: {date}. Dates recomputed."),
     "port.moved": _("Fecha de portabilidad movida a {date}. Fechas recalculadas.", "Port date moved to {date}. Dates recomputed."),
     "cancelled": _("Cancelado.", "Cancelled."),
+    "dates.title": _("Fechas actualizadas: {customer}", "Dates updated: {customer}"),
+    "dates.port": _("Fecha de portabilidad: {date}", "Port date: {date}"),
 }
 
 

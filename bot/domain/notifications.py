@@ -10,6 +10,7 @@ from bot.domain.project import OutboxItem, Project
 from bot.domain.transitions import Change, spec_of
 
 CHANNEL = "channel"
+DATE_EVENTS = ("foc_set", "port_date_moved")
 
 
 def user_target(person_id: str) -> str:
@@ -48,6 +49,13 @@ def plan_notifications(project: Project, library: PlaybookLibrary, change: Chang
             for pm_id in project.pm_ids:
                 if pm_id != event.actor_id:
                     add("blocked_alert", user_target(pm_id), key=event.task_key or "")
+    if any(e.kind in DATE_EVENTS for e in change.events):
+        if project.channel is not None:
+            add("dates_moved", CHANNEL, key=anchor)
+        owners = {p.id for key, record in project.tasks.items() if record.state.is_open
+                  for p in project.people_in(spec_of(library, key).owners)}
+        for person_id in sorted(owners):
+            add("due_dates", user_target(person_id), key=anchor)
     if change.completed:
         for pm_id in project.pm_ids:
             add("completion_report", user_target(pm_id), key=project.id)
