@@ -18,8 +18,11 @@ from botbuilder.core import ConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
 from bot.config import Settings
-from bot.delivery import OutboxSender
+from bot.delivery.limits import PacedMessenger, RetryPolicy, SendLimits
+from bot.delivery.outbox import OutboxSender
 from bot.domain.playbook import PlaybookLibrary, load_playbooks
+from bot.export import history_csv, sign_link, verify_link
+from bot.scheduled import ScheduledWork, record_due_digests
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import ProjectQuery, Store
 from bot.storage.sqlite_store import SqliteStore
@@ -63,6 +66,7 @@ class Runtime:
     adapter: CloudAdapter
     bot: ActivationBot
     sender: OutboxSender
+    scheduled: ScheduledWork
     clock: Callable[[], datetime]
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     received: list[dict[str, Any]] = field(default_factory=list)  # the bot's own record of what it got (tests)
@@ -78,17 +82,40 @@ class Runtime:
         except Exception:
             log.warning("outbox delivery for %s deferred to the next sweep", project_id, exc_info=True)
 
-    async def sweep_outbox(self) -> int:
+    async def sweep_outbox(self, concurrency: int = 32) -> int:
+        """Deliver every project's outbox, several projects at a time (pacing is shared)."""
         delivered = 0
+        gate = asyncio.Semaphore(concurrency)
+
+        async def drain(project_id: str) -> int:
+            async with gate:
+                try:
+                    return await self.sender.drain(project_id)
+                except Exception:
+                    log.warning("outbox of %s deferred to the next sweep", project_id, exc_info=True)
+                    return 0
+
         continuation: str | None = None
         while True:
-            page = await self.store.list_projects(ProjectQuery(with_outbox=True), page_size=50, continuation=continuation)
-            for summary in page.items:
-                with contextlib.suppress(Exception):
-                    delivered += await self.sender.drain(summary.id)
+            page = await self.store.list_projects(ProjectQuery(with_outbox=True), page_size=100, continuation=continuation)
+            delivered += sum(await asyncio.gather(*(drain(s.id) for s in page.items)))
             continuation = page.continuation
             if not continuation:
                 return delivered
+
+    async def run_due(self) -> dict[str, int]:
+        """Everything time has made due: weekly digests, portfolio digests, reminders, the outbox."""
+        now = self.clock()
+        recorded = await record_due_digests(self.store, self.library, now)
+        portfolio = await self.scheduled.send_portfolio_digests(recorded, now)
+        reminders = await self.scheduled.send_reminders(now)
+        delivered = await self.sweep_outbox()
+        await self.settle()
+        return {"digests": len(recorded), "portfolio": portfolio, "reminders": reminders, "outbox": delivered}
+
+    async def export_link(self, project_id: str, requester_id: str) -> str:
+        token = sign_link(await self.service.export_secret(), project_id, requester_id, self.clock())
+        return f"{self.settings.public_url}/api/exports/{token}"
 
     async def settle(self) -> None:
         """Wait for deferred work (tests and jobs)."""
@@ -107,8 +134,10 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     auth = ConfigurationBotFrameworkAuthentication(_AdapterConfig(settings))
     adapter = CloudAdapter(auth)
     bot_state = StoreBackedBotState(store)
-    sender = OutboxSender(store, library, BotbuilderMessenger(adapter, settings.app_id),
-                          is_staff_pm=settings.is_staff_pm, clock=clock)
+    limits = SendLimits(per_conversation_interval=settings.send_interval, per_tenant_rate=settings.tenant_send_rate)
+    messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id), limits, RetryPolicy())
+    sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock)
+    scheduled = ScheduledWork(store, library, messenger, clock=clock, escalate_after_days=settings.escalate_after_days)
     runtime_box: list[Runtime] = []
     bot = ActivationBot(
         service,
@@ -117,8 +146,9 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         tenant_allowed=settings.tenant_allowed,
         after_change=lambda project_id: runtime_box[0].deliver_soon(project_id),
         clock=clock,
+        export_link=lambda project_id, requester: runtime_box[0].export_link(project_id, requester),
     )
-    runtime = Runtime(settings, library, store, service, adapter, bot, sender, clock)
+    runtime = Runtime(settings, library, store, service, adapter, bot, sender, scheduled, clock)
     runtime_box.append(runtime)
     adapter.on_turn_error = _on_turn_error
     return runtime
@@ -175,6 +205,21 @@ async def messages(request: web.Request) -> web.StreamResponse:
     return web.Response(status=201)
 
 
+async def export_download(request: web.Request) -> web.Response:
+    """The CSV behind a signed, short-lived link made for a PM by the "export" command."""
+    runtime = request.app[RUNTIME_KEY]
+    project_id = verify_link(await runtime.service.export_secret(), request.match_info["token"], runtime.clock())
+    if project_id is None:
+        return web.json_response({"error": "link expired or not valid"}, status=404)
+    current = await runtime.store.load_project(project_id)
+    if current is None:
+        return web.json_response({"error": "project not found"}, status=404)
+    events = await runtime.store.project_events(project_id)
+    body = history_csv(current.value, events, runtime.library)
+    return web.Response(text=body, content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="activation-{project_id}.csv"'})
+
+
 async def healthz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     return web.json_response({
@@ -190,6 +235,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/api/exports/{token}", export_download)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         runtime = await build_runtime(settings, clock=clock, library=library)
@@ -210,9 +256,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
 
 
 async def _sweep_forever(runtime: Runtime) -> None:
+    """The in-process scheduler for single-box use: safe beside others (see bot/scheduled.py)."""
     while True:
         await asyncio.sleep(OUTBOX_SWEEP_SECONDS)
         try:
-            await runtime.sweep_outbox()
-        except Exception:
-            log.warning("outbox sweep failed", exc_info=True)
+            await runtime.run_due()
+        except Exception:  # keep the scheduler alive; the next run retries
+            log.warning("scheduled run failed", exc_info=True)

@@ -44,6 +44,8 @@ class Settings:
     scheduler_enabled: bool = True
     tenant_send_rate: float = 30.0
     escalate_after_days: int = 3
+    send_interval: float = 1.0  # seconds between two messages to one conversation
+    public_url: str = ""  # where users' browsers reach this bot (download links)
 
     @property
     def anonymous(self) -> bool:
@@ -139,6 +141,8 @@ class Settings:
             scheduler_enabled=not get("SCHEDULER", "1") == "0",
             tenant_send_rate=float(number("TENANT_SEND_RATE", "30", float, 0.1, 50)),
             escalate_after_days=int(number("ESCALATE_AFTER_DAYS", "3", int, 1, 60)),
+            send_interval=float(number("SEND_INTERVAL", "1", float, 0, 60)),
+            public_url=(get("PUBLIC_URL") or f"http://localhost:{get('PORT', '3978')}").rstrip("/"),
         )
         if problems:
             raise ConfigError(problems)

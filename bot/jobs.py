@@ -13,9 +13,8 @@ log = logging.getLogger(__name__)
 async def run_due(settings: Settings) -> dict[str, int]:
     runtime = await build_runtime(settings)
     try:
-        delivered = await runtime.sweep_outbox()
-        await runtime.settle()
+        counts = await runtime.run_due()
     finally:
         await runtime.store.close()
-    log.info("run-due: %d outbox messages delivered", delivered)
-    return {"outbox": delivered}
+    log.info("run-due: %s", counts)
+    return counts

@@ -8,12 +8,15 @@ conflict) and records its outbox items in the same write.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.authorization import Action, Actor, decide
+from bot.domain.digest import next_digest_at, post_digest_now
 from bot.domain.notifications import plan_notifications
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import ConversationTarget, Person, Project, ProjectOptions
@@ -92,6 +95,7 @@ class ActivationService:
             channel=request.channel,
         )
         plan_notifications(project, self.library, change, now)
+        project.next_digest_at = next_digest_at(project, now)
         await self.store.create_project(project, change.events)
         if request.channel is not None:
             await self.store.write_document(user_key("channel", request.channel.conversation_id), {"projectId": project.id})
@@ -224,6 +228,46 @@ class ActivationService:
         )
         await self._remember_membership(person.id, project_id)
         return project
+
+    # -- digests, export, snooze ---------------------------------------------------------
+    async def digest_project(self, actor: Actor, project_id: str) -> Project:
+        """The project, if this actor may see or post its digest (its PM or provider staff)."""
+        project = await self.visible_project(actor, project_id)
+        if not decide(actor, Action.DIGEST, project):
+            raise Refused("not_allowed")
+        return project
+
+    async def post_digest(self, actor: Actor, project_id: str, request_id: str) -> Project:
+        await self.digest_project(actor, project_id)
+        _, project = await update_project(self.store, project_id, lambda p: post_digest_now(p, self.clock(), request_id),
+                                          lambda _: [])
+        return project
+
+    async def export_history(self, actor: Actor, project_id: str) -> tuple[Project, list[Any]]:
+        project = await self.visible_project(actor, project_id)
+        if not decide(actor, Action.EXPORT, project):
+            raise Refused("not_allowed")
+        return project, await self.store.project_events(project_id)
+
+    async def export_secret(self) -> bytes:
+        """A signing key shared by every instance on this store, made on first use."""
+        key = user_key("secret", "export")
+        current = await self.store.read_document(key)
+        if current is None:
+            try:
+                await self.store.write_document(key, {"key": secrets.token_hex(32)}, "")
+            except AlreadyExists:
+                pass
+            current = await self.store.read_document(key)
+        assert current is not None
+        return bytes.fromhex(current.value["key"])
+
+    async def snooze(self, person_id: str, now: datetime) -> None:
+        """No reminder today (in the person's time zone); the next one tomorrow."""
+        prefs = await self.user_preferences(person_id)
+        today = now.astimezone(ZoneInfo(prefs.get("timezone") or "UTC")).date()
+        prefs["snoozedUntil"] = (today + timedelta(days=1)).isoformat()
+        await self.store.write_document(user_key("user", person_id), prefs)
 
     # -- preferences --------------------------------------------------------------------
     async def remember_user(self, person_id: str, *, language: Language | None = None, timezone: str | None = None,

@@ -6,13 +6,24 @@ Card builders take these and nothing else, so they stay pure and easy to test.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bot.domain.authorization import Action, Actor
+from bot.domain.digest import compute_digest
 from bot.domain.playbook import Milestone, PlaybookLibrary
 from bot.domain.project import Project, TaskState
 from bot.domain.roles import Role
-from bot.domain.schedule import Health, Schedule, compute_schedule, health, overdue_tasks, progress_by_phase, waiting_on
+from bot.domain.schedule import (
+    Health,
+    Schedule,
+    compute_schedule,
+    first_of_next_month,
+    health,
+    overdue_tasks,
+    progress_by_phase,
+    waiting_on,
+)
 from bot.domain.text import Language
 from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import plain
@@ -210,3 +221,117 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
 
 def is_milestone(library: PlaybookLibrary, key: str, milestone: Milestone) -> bool:
     return spec_of(library, key).milestone is milestone
+
+
+@dataclass(frozen=True, slots=True)
+class DigestView:
+    project_id: str
+    customer_name: str
+    language: Language
+    week: str
+    products: str
+    health: Health
+    health_label: str
+    forecast_go_live: str
+    target_go_live: str
+    done: int
+    total: int
+    blocked_count: int
+    overdue_count: int
+    progress: list[tuple[str, int, int]]
+    completed: list[TaskLine]
+    due_soon: list[TaskLine]
+    overdue: list[TaskLine]
+    blocked: list[TaskLine]
+    waiting_customer: list[TaskLine]
+    waiting_provider: list[TaskLine]
+    moved: list[TaskLine]
+    complete: bool
+
+
+def digest_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
+                list_limit: int = 8) -> DigestView:
+    digest = compute_digest(project, library, now)
+
+    def title_of(key: str) -> str:
+        return spec_of(library, key).title.get(language)
+
+    def owners(key: str) -> str:
+        spec = spec_of(library, key)
+        return ", ".join(plain(p.name) for p in project.people_in(spec.owners)) or ", ".join(r.label.get(language) for r in spec.owners)
+
+    def moment(value: datetime | None) -> str:
+        return format_date(value.astimezone(ZoneInfo(project.timezone)).date(), language) if value else "—"
+
+    def moved_label(key: str) -> str:
+        return t("status.go_live", language) if key == "go_live" else title_of(key)
+
+    progress = [(library[p.playbook_id].phase(p.phase_id).title.get(language), p.done, p.total) for p in digest.progress]
+    return DigestView(
+        project_id=project.id,
+        customer_name=plain(project.customer_name),
+        language=language,
+        week=digest.week,
+        products=" + ".join(library[p].name.get(language) for p in project.products),
+        health=digest.health,
+        health_label=t(f"health.{digest.health.value}", language),
+        forecast_go_live=format_date(digest.schedule.forecast_go_live, language),
+        target_go_live=format_date(digest.schedule.target_go_live, language),
+        done=digest.done,
+        total=digest.total,
+        blocked_count=len(digest.blocked),
+        overdue_count=len(digest.overdue),
+        progress=progress,
+        completed=[TaskLine(k, title_of(k), f"{plain(project.tasks[k].changed_by_name or '')} · {moment(when)}")
+                   for k, when in digest.completed][:list_limit],
+        due_soon=[TaskLine(k, title_of(k), f"{owners(k)} · {format_date(day, language)}") for k, day in digest.due_soon][:list_limit],
+        overdue=[TaskLine(o.key, title_of(o.key), f"{owners(o.key)} · {t('status.days_late', language, days=o.days_late)}")
+                 for o in digest.overdue][:list_limit],
+        blocked=[TaskLine(k, title_of(k), f"{plain(reason)} · {t('digest.since', language, date=moment(since))}")
+                 for k, reason, since in digest.blocked][:list_limit],
+        waiting_customer=[TaskLine(k, title_of(k), owners(k)) for k in digest.waiting["customer"]][:list_limit],
+        waiting_provider=[TaskLine(k, title_of(k), owners(k)) for k in digest.waiting["provider"]][:list_limit],
+        moved=[TaskLine(m.label_key, moved_label(m.label_key),
+                        f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}")
+               for m in digest.moved][:list_limit],
+        complete=project.is_complete(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionView:
+    customer_name: str
+    language: Language
+    services: list[str]
+    key_dates: list[tuple[str, str]]
+    first_invoice: str
+
+
+def completion_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime) -> CompletionView:
+    """The project completion report the source describes: services deployed per the contract,
+    key dates, and the first invoice date by the billing rule."""
+    schedule = compute_schedule(project, library, now)
+    tz = ZoneInfo(project.timezone)
+    services = [library[p].name.get(language) for p in project.products]
+    options = project.options
+    if options.porting:
+        services.append(t("completion.porting", language))
+    if options.provider_circuit:
+        services.append(t("completion.circuit", language))
+    if options.hardware != "none":
+        services.append(t(f"completion.hardware.{options.hardware}", language))
+    key_dates = [(t("completion.kickoff", language), format_date(project.kickoff, language))]
+    for key, record in project.tasks.items():
+        spec = spec_of(library, key)
+        if spec.milestone is not None and record.done_at is not None:
+            key_dates.append((spec.title.get(language), format_date(record.done_at.astimezone(tz).date(), language)))
+    if project.completed_at:
+        key_dates.append((t("completion.completed", language), format_date(project.completed_at.astimezone(tz).date(), language)))
+    invoice = schedule.first_invoice or (first_of_next_month(project.completed_at.astimezone(tz).date()) if project.completed_at else None)
+    return CompletionView(
+        customer_name=plain(project.customer_name),
+        language=language,
+        services=services,
+        key_dates=key_dates,
+        first_invoice=format_date(invoice, language) if invoice else "—",
+    )

@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SDK_FREE = [
     "bot.domain.playbook", "bot.domain.project", "bot.domain.transitions", "bot.domain.schedule",
     "bot.domain.authorization", "bot.domain.notifications", "bot.domain.events", "bot.storage.contract",
-    "bot.storage.sqlite_store", "bot.service", "bot.delivery", "bot.commands", "bot.config",
-    "cards.task", "cards.status", "cards.help", "cards.setup", "cards.views",
+    "bot.storage.sqlite_store", "bot.service", "bot.delivery.outbox", "bot.delivery.limits", "bot.scheduled", "bot.export",
+    "bot.domain.digest", "bot.commands", "bot.config",
+    "cards.task", "cards.status", "cards.help", "cards.setup", "cards.views", "cards.digest", "cards.reminder", "cards.export",
 ]
 FORBIDDEN = ("botbuilder", "botframework", "aiohttp", "azure", "msrest", "msal")
 

@@ -51,7 +51,7 @@ def test_serves_healthz_in_anonymous_mode(tmp_path: Path) -> None:
         body = None
         while time.monotonic() < deadline and body is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                     assert response.status == 200
                     body = json.loads(response.read())
             except OSError:

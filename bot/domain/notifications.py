@@ -43,7 +43,8 @@ def plan_notifications(project: Project, library: PlaybookLibrary, change: Chang
             add("task_card", CHANNEL, key=key)
     acted = [e for e in change.events if e.kind == "task_changed" and e.data.get("action") != "flow"]
     if project.channel is not None and (acted or change.became_ready):
-        add("channel_note", CHANNEL, key=anchor, events=[e.id for e in acted], ready=list(change.became_ready))
+        changes = [{"actor": e.actor_name, "key": e.task_key, "state": e.to_state, "onBehalf": e.on_behalf} for e in acted]
+        add("channel_note", CHANNEL, key=anchor, changes=changes, ready=list(change.became_ready))
     for event in acted:
         if event.to_state == "blocked":
             for pm_id in project.pm_ids:

@@ -270,6 +270,8 @@ class Project:
     last_digest_week: str | None = None
     last_forecast: dict[str, str] = field(default_factory=dict)  # dates shown in the last digest
     next_digest_at: datetime | None = None
+    outbox_lease_owner: str | None = None  # the bot instance delivering this outbox now
+    outbox_lease_until: datetime | None = None
 
     # -- who is who -------------------------------------------------------------------
     def roles_of(self, person_id: str) -> frozenset[Role]:
@@ -343,6 +345,7 @@ class Project:
             "lastDigestWeek": self.last_digest_week,
             "lastForecast": dict(self.last_forecast),
             "nextDigestAt": _dt(self.next_digest_at),
+            "outboxLease": {"owner": self.outbox_lease_owner, "until": _dt(self.outbox_lease_until)},
             # Derived fields the stores index for listing queries.
             "outboxCount": len(self.outbox),
             "active": self.completed_at is None,
@@ -378,6 +381,8 @@ class Project:
             last_digest_week=data.get("lastDigestWeek"),
             last_forecast=dict(data.get("lastForecast", {})),
             next_digest_at=_parse_dt(data.get("nextDigestAt")),
+            outbox_lease_owner=(data.get("outboxLease") or {}).get("owner"),
+            outbox_lease_until=_parse_dt((data.get("outboxLease") or {}).get("until")),
         )
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.core import (
     CardFactory,
@@ -35,12 +36,15 @@ from bot.domain.text import Language, language_from_locale
 from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import StorageError
+from cards.base import card, text
+from cards.digest import digest_card
+from cards.export import export_card
 from cards.help import help_card, welcome_card
 from cards.setup import RosterMember, created_text
 from cards.status import my_tasks_card, portfolio_card, status_card
 from cards.strings import t
 from cards.task import task_card
-from cards.views import status_view, task_view
+from cards.views import digest_view, status_view, task_view
 from dialogs.project_setup import ProjectSetupDialog
 
 log = logging.getLogger(__name__)
@@ -56,6 +60,14 @@ def tenant_of(activity: Activity) -> str:
     tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), dict) else {}
     tenant_id = (tenant or {}).get("id") or getattr(activity.conversation, "tenant_id", None) or ""
     return str(tenant_id).lower()
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return len(name) < 64
 
 
 def _card_reply(card: dict[str, Any]) -> Activity:
@@ -83,6 +95,7 @@ class ActivationBot(TeamsActivityHandler):
         tenant_allowed: Callable[[str], bool],
         after_change: Callable[[str], None],
         clock: Callable[[], datetime],
+        export_link: Callable[[str, str], Awaitable[str]],
     ) -> None:
         super().__init__()
         self.service = service
@@ -90,6 +103,7 @@ class ActivationBot(TeamsActivityHandler):
         self.user_state = user_state
         self.tenant_allowed = tenant_allowed
         self.after_change = after_change  # schedules outbox delivery without delaying the reply
+        self.export_link = export_link
         self.clock = clock
         self.dialogs = DialogSet(conversation_state.create_property("DialogState"))
         self.dialogs.add(ProjectSetupDialog(
@@ -153,9 +167,12 @@ class ActivationBot(TeamsActivityHandler):
             return
         activity = turn_context.activity
         personal = (activity.conversation.conversation_type or "personal") == "personal"
+        client = next((e for e in activity.entities or [] if getattr(e, "type", None) == "clientInfo"), None)
+        timezone = (getattr(client, "additional_properties", None) or {}).get("timezone") if client else None
         await self.service.remember_user(
             actor.id,
             language=self._language(turn_context) if activity.locale else None,
+            timezone=timezone if isinstance(timezone, str) and _known_zone(timezone) else None,
             conversation=self._target(turn_context) if personal else None,
             teams_id=activity.from_property.id if activity.from_property else None,
         )
@@ -201,6 +218,8 @@ class ActivationBot(TeamsActivityHandler):
             await self._my_tasks(turn_context, actor, language)
         elif command.name in ("foc", "port_date") and command.on_date is not None:
             await self._dates(turn_context, actor, language, command)
+        elif command.name in ("digest", "digest_post", "export"):
+            await self._pm_project_command(turn_context, actor, language, command.name)
         else:
             await turn_context.send_activity(t("unknown_command", language))
 
@@ -258,6 +277,32 @@ class ActivationBot(TeamsActivityHandler):
             return
         self.after_change(project_id)
         await turn_context.send_activity(message)
+
+    async def _pm_project_command(self, turn_context: TurnContext, actor: Actor, language: Language, name: str) -> None:
+        """digest (preview), digest post, export: on the channel's project, or the PM's only one."""
+        project_id = await self._channel_project(turn_context)
+        if project_id is None:
+            mine = [p for p in await self.service.projects_for_status(actor) if p.is_pm(actor.id)]
+            project_id = mine[0].id if len(mine) == 1 else None
+        if project_id is None:
+            await turn_context.send_activity(t("refused.no_project", language))
+            return
+        try:
+            if name == "digest":
+                project = await self.service.digest_project(actor, project_id)
+                view = digest_view(project, self.service.library, language=language, now=self.clock())
+                await turn_context.send_activity(_card_reply(digest_card(view)))
+            elif name == "digest_post":
+                await self.service.post_digest(actor, project_id, turn_context.activity.id or uuid.uuid4().hex)
+                self.after_change(project_id)
+                await turn_context.send_activity(t("digest.posted", language))
+            else:
+                project, _ = await self.service.export_history(actor, project_id)
+                link = await self.export_link(project.id, actor.id)
+                await turn_context.send_activity(_card_reply(export_card(project.customer_name, link, language)))
+        except Refused as refused:
+            key = "refused.not_pm" if refused.code == "not_allowed" else f"refused.{refused.code}"
+            await turn_context.send_activity(t(key, language, detail=refused.detail))
 
     # -- project set-up (called by the dialog) ----------------------------------------------
     async def _roster(self, turn_context: TurnContext) -> list[RosterMember]:
@@ -329,6 +374,12 @@ class ActivationBot(TeamsActivityHandler):
 
     async def _card_action(self, turn_context: TurnContext, verb: str, data: dict[str, Any]) -> dict[str, Any] | None:
         """Run a card action and return the card the clicking user should now see."""
+        if verb == "snooze":
+            actor = self._actor(turn_context)
+            if not actor.id:
+                return None
+            await self.service.snooze(actor.id, self.clock())
+            return card([text(t("reminder.snoozed", self._language(turn_context)))])
         project_id, key, rev = data.get("p"), data.get("k"), data.get("r")
         if not (isinstance(project_id, str) and isinstance(key, str)) or len(project_id) > MAX_ID_LENGTH or len(key) > MAX_ID_LENGTH:
             return None

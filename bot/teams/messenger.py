@@ -18,7 +18,7 @@ from botbuilder.schema import (
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
-from bot.delivery import DeliveryError
+from bot.delivery.limits import DeliveryError
 from bot.domain.project import ConversationTarget
 
 

@@ -75,7 +75,7 @@ def roster_accounts() -> list[dict[str, Any]]:
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     settings = Settings.from_env({"ALLOW_ANONYMOUS": "1", "DATA_DIR": str(tmp_path), "PM_AAD_IDS": PM.aad_object_id,
-                                  "SCHEDULER": "0"})
+                                  "SCHEDULER": "0", "SEND_INTERVAL": "0"})
     clock = FakeClock(datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
     async with ConnectorStandIn(roster=roster_accounts(), default_tenant_id=TENANT) as standin:
         app = create_app(settings, clock=clock, scheduler=False)

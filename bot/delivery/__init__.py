@@ -1,0 +1,1 @@
+"""Proactive delivery: the outbox sender, its pacing and retries, and what each item renders to."""

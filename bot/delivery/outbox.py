@@ -1,0 +1,207 @@
+"""Delivering the outbox: every proactive message a project owes, recorded in the same write
+as the change that caused it, sent through a Messenger and removed only once sent.
+
+- Each item is rendered at send time from the project's current state (never stale).
+- One instance delivers a project at a time: it holds a short lease in the project document,
+  taken with a conditional write, so several bot instances on one store never double-send.
+- After each send the item is removed and the result recorded as an event, in one write:
+  a crash loses nothing (the item is still there) and resends only what was in flight.
+- 403/404 are final: the person is marked unreachable and the PM told once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.delivery.limits import DeliveryError, Messenger
+from bot.delivery.render import Renderer
+from bot.domain.events import Event
+from bot.domain.notifications import CHANNEL, user_target
+from bot.domain.playbook import PlaybookLibrary
+from bot.domain.project import CardCopy, ConversationTarget, OutboxItem, Project
+from bot.storage.contract import ConcurrencyConflict, Store, update_project, user_key
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+SYSTEM_ACTOR = ("bot", "Activation bot")
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    item_id: str
+    status: str  # sent | skipped | unreachable
+    copies: list[tuple[str, CardCopy]]
+    detail: str = ""
+
+
+class OutboxSender:
+    def __init__(self, store: Store, library: PlaybookLibrary, messenger: Messenger, *,
+                 is_staff_pm: Callable[[str | None, str | None], bool], clock: Callable[[], datetime],
+                 instance_id: str | None = None) -> None:
+        self.store = store
+        self.library = library
+        self.messenger = messenger
+        self.clock = clock
+        self.instance_id = instance_id or uuid.uuid4().hex[:12]
+        self.renderer = Renderer(store, library, is_staff_pm=is_staff_pm, clock=clock)
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def drain(self, project_id: str) -> int:
+        """Send everything the project owes now; returns how many items were settled."""
+        lock = self._locks.setdefault(project_id, asyncio.Lock())
+        async with lock:
+            if not await self._take_lease(project_id):
+                return 0
+            settled = 0
+            try:
+                while True:
+                    current = await self.store.load_project(project_id)
+                    if current is None or not current.value.outbox:
+                        return settled
+                    project = current.value
+                    item = project.outbox[0]
+                    result = await self._deliver(project, item)
+                    await self._settle(project_id, result)
+                    settled += 1
+            finally:
+                await self._release_lease(project_id)
+
+    async def _take_lease(self, project_id: str) -> bool:
+        now = self.clock()
+
+        def take(project: Project) -> bool:
+            held = project.outbox_lease_owner not in (None, self.instance_id)
+            if held and project.outbox_lease_until and project.outbox_lease_until > now:
+                return False
+            if not project.outbox:
+                return False
+            project.outbox_lease_owner = self.instance_id
+            project.outbox_lease_until = now + LEASE
+            return True
+
+        try:
+            taken, _ = await update_project(self.store, project_id, take, lambda _: [])
+        except KeyError:
+            return False
+        return taken
+
+    async def _release_lease(self, project_id: str) -> None:
+        def release(project: Project) -> None:
+            if project.outbox_lease_owner == self.instance_id:
+                project.outbox_lease_owner = None
+                project.outbox_lease_until = None
+
+        try:
+            await update_project(self.store, project_id, release, lambda _: [])
+        except (KeyError, ConcurrencyConflict):
+            pass  # the lease expires by itself
+
+    async def _settle(self, project_id: str, result: Delivered) -> None:
+        now = self.clock()
+
+        def remove(project: Project) -> list[Event]:
+            if not any(o.id == result.item_id for o in project.outbox):
+                return []
+            project.outbox = [o for o in project.outbox if o.id != result.item_id]
+            for key, copy in result.copies:
+                record = project.tasks.get(key)
+                if record is not None and copy not in record.card_copies:
+                    record.card_copies.append(copy)
+            project.outbox_lease_until = now + LEASE  # still working: extend
+            event_id, seq = project.next_event_id()
+            return [Event(id=event_id, project_id=project.id, seq=seq, at=now, kind="message_" + result.status,
+                          actor_id=SYSTEM_ACTOR[0], actor_name=SYSTEM_ACTOR[1],
+                          data={"item": result.item_id, "detail": result.detail})]
+
+        await update_project(self.store, project_id, remove, lambda events: events)
+
+    async def _deliver(self, project: Project, item: OutboxItem) -> Delivered:
+        """Send one item. Permanent failures are absorbed (and reported); transient ones raise
+        after the retries, leaving the item in the outbox for the next sweep."""
+        try:
+            return await self._send_item(project, item)
+        except DeliveryError as error:
+            if error.permanent:
+                await self._mark_unreachable(project, item, error)
+                return Delivered(item.id, "unreachable", [], f"{error.status} {error.code}".strip())
+            log.warning("delivery of %s deferred: %s", item.id, error)
+            raise
+
+    async def _send_item(self, project: Project, item: OutboxItem) -> Delivered:
+        key = str(item.params.get("key", ""))
+        if item.kind == "card_update":
+            record = project.tasks.get(key)
+            if record is None or project.channel is None:
+                return Delivered(item.id, "skipped", [])
+            for copy in record.card_copies:
+                copy_card = await self.renderer.task_copy(project, key, copy.conversation_id)
+                copy_target = ConversationTarget(copy.conversation_id, project.channel.service_url, project.tenant_id)
+                try:
+                    await self.messenger.update(copy_target, copy.activity_id, copy_card)
+                except DeliveryError as error:
+                    if not error.permanent:
+                        raise
+                    log.info("card copy %s gone: %s", copy.activity_id, error)
+            return Delivered(item.id, "sent", [])
+        target, viewer, language = await self._resolve(project, item.target)
+        if target is None:
+            return Delivered(item.id, "skipped", [], "no conversation")
+        rendered = await self.renderer.render(project, item, viewer, language)
+        if rendered is None:
+            return Delivered(item.id, "skipped", [], "nothing to say any more")
+        activity_id = await self.messenger.send(target, rendered)
+        copies = [(key, CardCopy(target.conversation_id, activity_id))] if item.kind in ("task_card", "blocked_alert") and activity_id else []
+        return Delivered(item.id, "sent", copies)
+
+    async def _resolve(self, project: Project, target: str) -> tuple[ConversationTarget | None, object, str]:
+        if target == CHANNEL:
+            return project.channel, None, project.language
+        person_id = target.removeprefix("user:")
+        person = project.person(person_id)
+        prefs_doc = await self.store.read_document(user_key("user", person_id))
+        prefs = prefs_doc.value if prefs_doc else {}
+        viewer = self.renderer.actor_for(project, person_id)
+        language = "es" if prefs.get("language", project.language) == "es" else "en"
+        if prefs.get("unreachable"):
+            return None, viewer, language
+        if prefs.get("conversation"):
+            return ConversationTarget.from_dict(prefs["conversation"]), viewer, language
+        teams_id = (person.teams_id if person else None) or prefs.get("teamsId")
+        if project.channel is None or not teams_id:
+            return None, viewer, language
+        conversation = await self.messenger.open_personal(project.channel, teams_id)
+        await self.store.write_document(user_key("user", person_id), {**prefs, "conversation": conversation.to_dict()})
+        return conversation, viewer, language
+
+    async def _mark_unreachable(self, project: Project, item: OutboxItem, error: DeliveryError) -> None:
+        """Remember the person cannot be reached, and tell the project's PMs once."""
+        log.warning("target %s of project %s unreachable: %s %s", item.target, project.id, error.status, error.code)
+        if not item.target.startswith("user:"):
+            return
+        person_id = item.target.removeprefix("user:")
+        key = user_key("user", person_id)
+        current = await self.store.read_document(key)
+        body = dict(current.value) if current else {}
+        if body.get("unreachable"):
+            return
+        body["unreachable"] = error.code or str(error.status)
+        body.pop("conversation", None)
+        await self.store.write_document(key, body)
+        person = project.person(person_id)
+        name = person.name if person else person_id
+
+        def notify(fresh: Project) -> None:
+            for pm_id in fresh.pm_ids:
+                if pm_id == person_id:
+                    continue
+                item_id = f"unreachable:{person_id}:{pm_id}"
+                if not any(o.id == item_id for o in fresh.outbox):
+                    fresh.outbox.append(OutboxItem(id=item_id, kind="unreachable_notice", target=user_target(pm_id),
+                                                   created_at=self.clock(), params={"name": name}))
+
+        await update_project(self.store, project.id, notify, lambda _: [])

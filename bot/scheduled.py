@@ -1,0 +1,221 @@
+"""Time-driven work: weekly digests, the PMs' portfolio digests, and daily reminders.
+
+Safe with several bot instances on one store:
+- a project's weekly digest is recorded in the project document with a conditional write and
+  an id that names the week, then delivered by the outbox (one lease per project);
+- portfolio digests and reminders, which span projects, are claimed with a create-only
+  directory document per person and day/week before they are sent; a claim left "sending"
+  by a crashed instance is retried after CLAIM_TIMEOUT, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.delivery.limits import DeliveryError, Messenger
+from bot.domain.digest import record_weekly_digest, week_of
+from bot.domain.playbook import PlaybookLibrary
+from bot.domain.project import ConversationTarget, Project, TaskState
+from bot.domain.schedule import compute_schedule, local_date
+from bot.domain.text import Language
+from bot.domain.transitions import spec_of
+from bot.storage.contract import AlreadyExists, ConcurrencyConflict, ProjectQuery, Store, update_project, user_key
+from cards.digest import portfolio_digest_card
+from cards.reminder import ReminderLine, reminder_card
+from cards.views import digest_view
+
+log = logging.getLogger(__name__)
+CLAIM_TIMEOUT = timedelta(minutes=10)
+QUIET_START = time(20, 0)
+QUIET_END = time(8, 0)
+
+
+async def projects(store: Store, query: ProjectQuery) -> AsyncIterator[Project]:
+    continuation: str | None = None
+    while True:
+        page = await store.list_projects(query, page_size=100, continuation=continuation)
+        for summary in page.items:
+            current = await store.load_project(summary.id)
+            if current is not None:
+                yield current.value
+        continuation = page.continuation
+        if not continuation:
+            return
+
+
+async def record_due_digests(store: Store, library: PlaybookLibrary, now: datetime) -> list[str]:
+    """Record this week's digest in every project whose digest time has come; returns their ids."""
+    recorded = []
+    async for project in projects(store, ProjectQuery(active_only=True, digest_due_before=now)):
+        item, _ = await update_project(store, project.id, lambda p: record_weekly_digest(p, library, now), lambda _: [])
+        if item is not None:
+            recorded.append(project.id)
+    return recorded
+
+
+def in_quiet_hours(moment: datetime, timezone: str) -> bool:
+    local = moment.astimezone(ZoneInfo(timezone)).time()
+    return local >= QUIET_START or local < QUIET_END
+
+
+@dataclass
+class PersonDue:
+    person_id: str
+    name: str
+    timezone: str
+    language: Language
+    via: ConversationTarget | None
+    teams_id: str | None
+    lines: list[ReminderLine] = field(default_factory=list)
+    escalations: list[ReminderLine] = field(default_factory=list)
+
+
+class ScheduledWork:
+    def __init__(self, store: Store, library: PlaybookLibrary, messenger: Messenger, *, clock: Callable[[], datetime],
+                 escalate_after_days: int = 3) -> None:
+        self.store = store
+        self.library = library
+        self.messenger = messenger
+        self.clock = clock
+        self.escalate_after_days = escalate_after_days
+
+    async def _claim(self, key: str, now: datetime) -> bool:
+        """Create-only claim; an old unfinished claim (crashed sender) may be taken over."""
+        try:
+            await self.store.write_document(key, {"status": "sending", "at": now.isoformat()}, "")
+            return True
+        except AlreadyExists:
+            current = await self.store.read_document(key)
+            if current is None or current.value.get("status") == "sent":
+                return False
+            if now - datetime.fromisoformat(current.value["at"]) < CLAIM_TIMEOUT:
+                return False
+            try:
+                await self.store.write_document(key, {"status": "sending", "at": now.isoformat()}, current.etag)
+                return True
+            except ConcurrencyConflict:
+                return False
+
+    async def _conversation_of(self, person_id: str, teams_id: str | None, via: ConversationTarget | None) -> ConversationTarget | None:
+        prefs_doc = await self.store.read_document(user_key("user", person_id))
+        prefs = prefs_doc.value if prefs_doc else {}
+        if prefs.get("unreachable"):
+            return None
+        if prefs.get("conversation"):
+            return ConversationTarget.from_dict(prefs["conversation"])
+        teams_id = teams_id or prefs.get("teamsId")
+        if via is None or not teams_id:
+            return None
+        conversation = await self.messenger.open_personal(via, teams_id)
+        await self.store.write_document(user_key("user", person_id), {**prefs, "conversation": conversation.to_dict()})
+        return conversation
+
+    async def _send_claimed(self, claim_key: str, person_id: str, teams_id: str | None, via: ConversationTarget | None,
+                            card: dict[str, Any], now: datetime) -> bool:
+        try:
+            target = await self._conversation_of(person_id, teams_id, via)
+            if target is None:
+                await self.store.write_document(claim_key, {"status": "sent", "at": now.isoformat(), "skipped": "no conversation"})
+                return False
+            activity_id = await self.messenger.send(target, card)
+        except DeliveryError as error:
+            if error.permanent:
+                await self.store.write_document(claim_key, {"status": "sent", "at": now.isoformat(), "failed": error.status})
+                return False
+            raise
+        await self.store.write_document(claim_key, {"status": "sent", "at": now.isoformat(), "activityId": activity_id})
+        return True
+
+    # -- portfolio digests --------------------------------------------------------------
+    async def send_portfolio_digests(self, project_ids: list[str], now: datetime) -> int:
+        """One 1:1 digest per PM and week, across the PM's active projects."""
+        by_pm: dict[str, list[Project]] = {}
+        for project_id in project_ids:
+            current = await self.store.load_project(project_id)
+            if current is None:
+                continue
+            for pm_id in current.value.pm_ids:
+                by_pm.setdefault(pm_id, [])
+        sent = 0
+        for pm_id in by_pm:
+            async for project in projects(self.store, ProjectQuery(pm_id=pm_id, active_only=True)):
+                by_pm[pm_id].append(project)
+            mine = by_pm[pm_id]
+            if not mine:
+                continue
+            first = mine[0]
+            week = week_of(first, now)
+            claim = user_key("portfolio", pm_id, week)
+            if not await self._claim(claim, now):
+                continue
+            prefs_doc = await self.store.read_document(user_key("user", pm_id))
+            language: Language = "es" if (prefs_doc.value.get("language") if prefs_doc else first.language) == "es" else "en"
+            views = [digest_view(p, self.library, language=language, now=now) for p in mine]
+            person = first.person(pm_id)
+            if await self._send_claimed(claim, pm_id, person.teams_id if person else None, first.channel,
+                                        portfolio_digest_card(views, language), now):
+                sent += 1
+        return sent
+
+    # -- reminders ----------------------------------------------------------------------
+    async def send_reminders(self, now: datetime) -> int:
+        """At most one reminder card per person per local day, outside quiet hours: tasks due
+        tomorrow and overdue ones; PMs also get the tasks overdue past the escalation limit."""
+        people: dict[str, PersonDue] = {}
+        async for project in projects(self.store, ProjectQuery(active_only=True)):
+            schedule = compute_schedule(project, self.library, now)
+            tz = ZoneInfo(project.timezone)
+            today = local_date(now, tz)
+            for key, record in project.tasks.items():
+                if record.state not in (TaskState.READY, TaskState.REOPENED, TaskState.BLOCKED):
+                    continue
+                due = schedule.dates[key].planned_due
+                spec = spec_of(self.library, key)
+                days_late = (today - due).days
+                if due == today + timedelta(days=1):
+                    kind = "due_tomorrow"
+                elif days_late > 0:
+                    kind = "overdue"
+                else:
+                    continue
+                for person in project.people_in(spec.owners):
+                    entry = await self._person(people, project, person.id, person.name, person.teams_id)
+                    entry.lines.append(ReminderLine(project.customer_name, spec.title.get(entry.language), kind, days_late))
+                if days_late > self.escalate_after_days:
+                    for pm_id in project.pm_ids:
+                        pm = project.person(pm_id)
+                        entry = await self._person(people, project, pm_id, pm.name if pm else "", pm.teams_id if pm else None)
+                        owners = ", ".join(p.name for p in project.people_in(spec.owners))
+                        entry.escalations.append(ReminderLine(project.customer_name, f"{spec.title.get(entry.language)} ({owners})",
+                                                              "overdue", days_late))
+        sent = 0
+        for entry in people.values():
+            if in_quiet_hours(now, entry.timezone):
+                continue
+            prefs_doc = await self.store.read_document(user_key("user", entry.person_id))
+            snoozed = prefs_doc.value.get("snoozedUntil") if prefs_doc else None
+            local_today = local_date(now, ZoneInfo(entry.timezone))
+            if snoozed and local_today.isoformat() < snoozed and not entry.escalations:
+                continue
+            claim = user_key("reminder", entry.person_id, local_today.isoformat())
+            if not await self._claim(claim, now):
+                continue
+            card = reminder_card(entry.lines, entry.escalations, entry.language)
+            if await self._send_claimed(claim, entry.person_id, entry.teams_id, entry.via, card, now):
+                sent += 1
+        return sent
+
+    async def _person(self, people: dict[str, PersonDue], project: Project, person_id: str, name: str,
+                      teams_id: str | None) -> PersonDue:
+        if person_id not in people:
+            prefs_doc = await self.store.read_document(user_key("user", person_id))
+            prefs = prefs_doc.value if prefs_doc else {}
+            language: Language = "es" if prefs.get("language", project.language) == "es" else "en"
+            people[person_id] = PersonDue(person_id, name, prefs.get("timezone") or project.timezone, language,
+                                          project.channel, teams_id)
+        return people[person_id]

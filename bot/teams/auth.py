@@ -1,0 +1,378 @@
+"""Inbound authentication for the Teams edge: botbuilder's own Bot Framework token
+validation, wrapped so that every bad token is a clean 401 and key fetches never block.
+
+What botbuilder 4.17.1 does on its own (see /work/shared/notes/teams-platform.md):
+expired, not-yet-valid, forged, HS256, alg-none, garbage, unknown-key and unendorsed
+tokens raise arbitrary exceptions (HTTP 500 instead of 401); signing keys are cached for
+24 hours per metadata URL and an unknown key id raises instead of refreshing; keys are
+fetched with a blocking ``requests.get`` on the event loop.
+
+What this module does about it:
+
+* ``TeamsBotAuthentication`` is the ``BotFrameworkAuthentication`` the CloudAdapter uses.
+  It checks the cheap, unverified facts first (``Bearer`` scheme, JWT shape, RS256,
+  a key id, issuer ``https://api.botframework.com``, audience = our app id, an ``exp``,
+  a ``serviceurl`` equal to the activity's, a key that endorses the activity's channel),
+  then runs botbuilder's full validation (signature, lifetime with its 5-minute skew,
+  issuer, audience through the credentials factory, serviceUrl, endorsements). Anything
+  that fails either step raises ``Unauthorized`` (a ``PermissionError``): the caller
+  answers 401 and the bot never runs. Only "the signing keys cannot be fetched at all"
+  is different (``SigningKeysUnavailable``, answered 503: the channel retries).
+* ``AsyncSigningKeys`` replaces botbuilder's blocking key source for one metadata URL.
+  botbuilder looks its key sources up in ``JwtTokenExtractor.metadataCache`` (a
+  process-wide dict keyed by metadata URL, botbuilder's own design); we put an instance
+  there for our URL, so botbuilder's validators ask it for keys. It fetches with aiohttp
+  (never blocking the loop), keeps keys for 24 hours, fetches again when a token names an
+  unknown key id, and never fetches more than once per ``min_refresh_interval`` (60 s) per
+  URL however many unknown-key tokens arrive (concurrent callers share one fetch).
+* The metadata URL (``BOT_OPENID_METADATA_URL``, or the public cloud's) goes to botbuilder
+  per instance through ``ConfigurationBotFrameworkAuthentication``'s parameterized
+  settings; ``ChannelValidation.open_id_metadata_endpoint`` (a class attribute) is never
+  touched. The parameterized settings are the public cloud's constants, so production
+  and tests run the same code path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import binascii
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import jwt
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity, CallerIdConstants
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    AuthenticationConstants,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    ServiceClientCredentialsFactory,
+    UserTokenClient,
+)
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
+from jwt.algorithms import RSAAlgorithm
+
+log = logging.getLogger(__name__)
+
+CHANNEL_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER  # https://api.botframework.com
+PUBLIC_OPENID_METADATA_URL = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+SIGNING_ALGORITHM = "RS256"  # the only one the Bot Connector uses (id_token_signing_alg_values_supported)
+MAX_TOKEN_LENGTH = 8 * 1024  # real tokens are 1-2 KB
+MAX_KEY_ID_LENGTH = 200
+MAX_KEYS_DOCUMENT_BYTES = 1024 * 1024
+KEYS_MAX_AGE = 24 * 3600.0
+MIN_REFRESH_INTERVAL = 60.0
+RETRY_INTERVAL_WITHOUT_KEYS = 5.0
+FETCH_TIMEOUT = 5.0
+
+
+class Unauthorized(PermissionError):
+    """The request is not from the Bot Connector for this bot: answer 401, run nothing.
+
+    ``reason`` is a fixed phrase, safe to log (never token or claim contents)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SigningKeysUnavailable(Exception):
+    """No signing keys could be fetched yet: the token cannot be checked (answer 503)."""
+
+
+class UnknownSigningKey(Exception):
+    """The token names a key id the metadata URL does not publish (after a refresh, if allowed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """What botbuilder's JwtTokenExtractor reads from a key source: the key and its endorsements."""
+
+    public_key: Any
+    endorsements: tuple[str, ...]
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of a well-formed ``Authorization: Bearer <jwt>`` header, else None."""
+    if not header or len(header) > MAX_TOKEN_LENGTH + 7:
+        return None
+    parts = header.split(" ")
+    if len(parts) != 2 or parts[0] != "Bearer":
+        return None
+    token = parts[1]
+    segments = token.split(".")
+    if len(segments) != 3 or not all(segments[:2]):
+        return None
+    return token
+
+
+class AsyncSigningKeys:
+    """A drop-in for botbuilder's ``_OpenIdMetadata`` (``await get(key_id)``) that fetches
+    with aiohttp, refreshes on an unknown key id, and rate-limits its fetches.
+
+    It keeps no loop-bound state between calls (a fresh ClientSession per fetch; the shared
+    in-flight fetch is only joined from the loop that started it), so one instance can serve
+    app instances on different event loops (tests)."""
+
+    def __init__(self, metadata_url: str, *, min_refresh_interval: float = MIN_REFRESH_INTERVAL,
+                 max_age: float = KEYS_MAX_AGE, timeout: float = FETCH_TIMEOUT,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.url = metadata_url
+        self.min_refresh_interval = min_refresh_interval
+        self.max_age = max_age
+        self.timeout = timeout
+        self.monotonic = monotonic
+        self.keys: dict[str, SigningKey] = {}
+        self.fetches = 0  # metadata fetch attempts (for tests and diagnostics)
+        self._fetched_at: float | None = None  # last successful fetch
+        self._attempted_at: float | None = None  # last attempt, successful or not
+        self._inflight: asyncio.Task[bool] | None = None
+
+    # -- the interface botbuilder's JwtTokenExtractor calls ------------------------------
+    async def get(self, key_id: str | None) -> SigningKey:
+        """The key for ``key_id``; refreshes when the keys are stale or the id is unknown
+        (at most once per ``min_refresh_interval``). Raises UnknownSigningKey or
+        SigningKeysUnavailable, never returns None."""
+        if not isinstance(key_id, str) or not key_id or len(key_id) > MAX_KEY_ID_LENGTH:
+            raise UnknownSigningKey("no usable key id")
+        if self._stale() and self._may_fetch():
+            await self._refresh()
+        if not self.keys:
+            raise SigningKeysUnavailable(self.url)
+        key = self.keys.get(key_id)
+        if key is None and (self._may_fetch() or self._fetching()):
+            log.info("token names an unknown signing key: fetching the keys again")
+            await self._refresh()
+            key = self.keys.get(key_id)
+        if key is None:
+            raise UnknownSigningKey("unknown key id")
+        return key
+
+    # -- fetching ------------------------------------------------------------------------
+    def _stale(self) -> bool:
+        return self._fetched_at is None or self.monotonic() - self._fetched_at >= self.max_age
+
+    def _may_fetch(self) -> bool:
+        if self._attempted_at is None:
+            return True
+        interval = self.min_refresh_interval if self.keys else min(self.min_refresh_interval, RETRY_INTERVAL_WITHOUT_KEYS)
+        return self.monotonic() - self._attempted_at >= interval
+
+    def _fetching(self) -> bool:
+        task = self._inflight
+        return task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop()
+
+    async def _refresh(self) -> bool:
+        """Fetch once for everyone waiting on this loop; a failure keeps the old keys."""
+        if not self._fetching():
+            self._attempted_at = self.monotonic()
+            self.fetches += 1
+            self._inflight = asyncio.get_running_loop().create_task(self._fetch_and_store())
+        assert self._inflight is not None
+        # shield: a caller that goes away (client disconnect) does not cancel the others' fetch
+        return await asyncio.shield(self._inflight)
+
+    async def _fetch_and_store(self) -> bool:
+        try:
+            keys = await self._fetch()
+        except Exception as error:  # noqa: BLE001 - any failure keeps the keys we have
+            log.warning("could not fetch the Bot Framework signing keys (%s); keeping %d cached key(s)",
+                        type(error).__name__, len(self.keys))
+            return False
+        self.keys = keys
+        self._fetched_at = self.monotonic()
+        log.info("fetched %d Bot Framework signing key(s)", len(keys))
+        return True
+
+    async def _fetch(self) -> dict[str, SigningKey]:
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        async with aiohttp.ClientSession(timeout=timeout, trust_env=True) as session:
+            metadata = await _get_json(session, self.url)
+            jwks_uri = metadata.get("jwks_uri") if isinstance(metadata, dict) else None
+            if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("https://", "http://")):
+                raise ValueError("OpenID metadata has no jwks_uri")
+            document = await _get_json(session, jwks_uri)
+        entries = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(entries, list):
+            raise ValueError("JWKS document has no keys")
+        keys: dict[str, SigningKey] = {}
+        for entry in entries:
+            parsed = _parse_key(entry)
+            if parsed is not None:
+                keys[parsed[0]] = parsed[1]
+        if not keys:
+            raise ValueError("JWKS document has no usable RSA keys")
+        return keys
+
+
+async def _get_json(session: aiohttp.ClientSession, url: str) -> Any:
+    async with session.get(url, allow_redirects=False) as response:
+        response.raise_for_status()
+        if response.content_length is not None and response.content_length > MAX_KEYS_DOCUMENT_BYTES:
+            raise ValueError("key document too large")
+        raw = await response.content.read(MAX_KEYS_DOCUMENT_BYTES + 1)
+        while len(raw) <= MAX_KEYS_DOCUMENT_BYTES:
+            more = await response.content.read(MAX_KEYS_DOCUMENT_BYTES + 1 - len(raw))
+            if not more:
+                break
+            raw += more
+        if len(raw) > MAX_KEYS_DOCUMENT_BYTES:
+            raise ValueError("key document too large")
+        return json.loads(raw)
+
+
+def _parse_key(entry: Any) -> tuple[str, SigningKey] | None:
+    if not isinstance(entry, dict) or entry.get("kty") != "RSA":
+        return None
+    kid = entry.get("kid")
+    if not isinstance(kid, str) or not kid or len(kid) > MAX_KEY_ID_LENGTH:
+        return None
+    try:
+        public_key = RSAAlgorithm.from_jwk(json.dumps(entry))
+    except (jwt.InvalidKeyError, ValueError, TypeError, KeyError, binascii.Error):
+        log.info("skipping an unusable signing key in the JWKS document")
+        return None
+    raw = entry.get("endorsements")
+    endorsements = tuple(e for e in raw if isinstance(e, str)) if isinstance(raw, list) else ()
+    return kid, SigningKey(public_key, endorsements)
+
+
+def signing_keys_for(metadata_url: str) -> AsyncSigningKeys:
+    """The async key source botbuilder will use for ``metadata_url`` (installed once).
+
+    botbuilder resolves key sources through ``JwtTokenExtractor.metadataCache``, its own
+    process-wide cache keyed by URL, so this is where ours must go. Apps configured with the
+    same URL share one source (the same keys; the rate limit is per URL by design); apps
+    with different URLs never see each other's."""
+    existing = JwtTokenExtractor.metadataCache.get(metadata_url)
+    if isinstance(existing, AsyncSigningKeys):
+        return existing
+    source = AsyncSigningKeys(metadata_url)
+    JwtTokenExtractor.metadataCache[metadata_url] = source
+    return source
+
+
+class _BotFrameworkConfig:
+    """The attribute names ConfigurationBotFrameworkAuthentication reads. Setting the
+    parameterized ones selects botbuilder's per-instance validator (no class attributes),
+    with the public cloud's values and our OpenID metadata URL."""
+
+    def __init__(self, *, app_id: str, app_password: str, app_type: str, app_tenant_id: str, metadata_url: str) -> None:
+        self.APP_ID = app_id
+        self.APP_PASSWORD = app_password
+        self.APP_TYPE = app_type
+        self.APP_TENANTID = app_tenant_id
+        self.VALIDATE_AUTHORITY = True
+        self.TO_CHANNEL_FROM_BOT_LOGIN_URL = AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
+        self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+        self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = CHANNEL_ISSUER
+        self.OAUTH_URL = AuthenticationConstants.OAUTH_URL
+        self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = metadata_url
+        self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+        self.CALLER_ID = CallerIdConstants.public_azure_channel
+
+    def __repr__(self) -> str:  # never print the password
+        return f"_BotFrameworkConfig(app_id={self.APP_ID!r})"
+
+
+class TeamsBotAuthentication(BotFrameworkAuthentication):
+    """botbuilder's Bot Framework authentication with clean failures (see the module doc)."""
+
+    def __init__(self, inner: BotFrameworkAuthentication, *, app_id: str, keys: AsyncSigningKeys | None) -> None:
+        self._inner = inner
+        self.app_id = app_id
+        self.keys = keys  # None when anonymous
+
+    @property
+    def anonymous(self) -> bool:
+        return not self.app_id
+
+    async def authenticate_request(self, activity: Activity, auth_header: str | None) -> AuthenticateRequestResult:
+        if self.anonymous:
+            if auth_header:
+                # No app id means no audience to check a token against; refuse rather than guess.
+                raise Unauthorized("a token was sent to a bot running without an app id")
+            return await self._inner.authenticate_request(activity, None)
+        token = bearer_token(auth_header)
+        if token is None:
+            raise Unauthorized("missing or malformed Authorization header")
+        assert self.keys is not None
+        await self._precheck(token, activity, self.keys)
+        try:
+            result = await self._inner.authenticate_request(activity, auth_header)
+        except (Unauthorized, SigningKeysUnavailable):
+            raise
+        except UnknownSigningKey:
+            raise Unauthorized("unknown signing key") from None
+        except Exception as error:  # noqa: BLE001 - botbuilder raises PermissionError, jwt errors and plain Exceptions
+            raise Unauthorized(f"rejected by Bot Framework validation ({type(error).__name__})") from None
+        identity = result.claims_identity
+        if identity is None or not identity.is_authenticated or identity.get_claim_value("aud") != self.app_id:
+            raise Unauthorized("validation returned no identity for this bot")
+        return result
+
+    async def _precheck(self, token: str, activity: Activity, keys: AsyncSigningKeys) -> None:
+        """Unverified facts that must hold before botbuilder verifies the signature."""
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except (jwt.PyJWTError, ValueError, TypeError):
+            raise Unauthorized("not a JWT") from None
+        if header.get("alg") != SIGNING_ALGORITHM:
+            raise Unauthorized("signing algorithm is not RS256")
+        if claims.get("iss") != CHANNEL_ISSUER:
+            raise Unauthorized("issuer is not the Bot Framework")
+        if claims.get("aud") != self.app_id:
+            raise Unauthorized("audience is not this bot")
+        if not isinstance(claims.get("exp"), int | float) or isinstance(claims.get("exp"), bool):
+            raise Unauthorized("token has no expiry")
+        if not activity.service_url or claims.get("serviceurl") != activity.service_url:
+            raise Unauthorized("serviceUrl does not match the token")
+        channel_id = activity.channel_id
+        if not isinstance(channel_id, str) or not channel_id:
+            raise Unauthorized("activity names no channel to check the endorsement of")
+        try:
+            key = await keys.get(header.get("kid"))
+        except UnknownSigningKey:
+            raise Unauthorized("unknown signing key") from None
+        if channel_id not in key.endorsements:
+            raise Unauthorized("signing key does not endorse the activity's channel")
+
+    # -- the rest delegates (outbound connectors use the same credentials factory) ---------
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> AuthenticateRequestResult:
+        raise Unauthorized("streaming connections are not supported")
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return self._inner.create_connector_factory(claims_identity)
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        return await self._inner.create_user_token_client(claims_identity)
+
+    def create_bot_framework_client(self) -> Any:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return self._inner.get_originating_audience()
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        raise Unauthorized("skill callbacks are not supported")
+
+
+def build_authentication(*, app_id: str, app_password: str, app_type: str, app_tenant_id: str,
+                         openid_metadata_url: str = "",
+                         credentials_factory: ServiceClientCredentialsFactory | None = None) -> TeamsBotAuthentication:
+    """The authentication the CloudAdapter gets. ``credentials_factory`` replaces botbuilder's
+    (outbound tokens and the audience check) - tests pass one that works offline."""
+    metadata_url = openid_metadata_url or PUBLIC_OPENID_METADATA_URL
+    config = _BotFrameworkConfig(app_id=app_id, app_password=app_password, app_type=app_type,
+                                 app_tenant_id=app_tenant_id, metadata_url=metadata_url)
+    inner = ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials_factory)
+    keys = signing_keys_for(metadata_url) if app_id else None
+    return TeamsBotAuthentication(inner, app_id=app_id, keys=keys)
