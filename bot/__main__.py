@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 
@@ -21,6 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="serve the Bot Framework endpoint (the default)")
     jobs = commands.add_parser("jobs", help="scheduled work")
     jobs.add_argument("job", choices=["run-due"])
+    digest = commands.add_parser("digest", help="weekly digests")
+    digest_commands = digest.add_subparsers(dest="digest_command", required=True)
+    preview = digest_commands.add_parser("preview", help="print a project's digest card JSON")
+    preview.add_argument("project_id")
+    preview.add_argument("--locale", choices=["en", "es"], default="en")
     demo = commands.add_parser("demo", help="seed a sample project and print its id")
     demo.add_argument("--pm-id", default="", help="Entra object id of the demo PM (default: the Playground user)")
     return parser
@@ -50,6 +56,15 @@ def main(argv: list[str] | None = None) -> int:
             from bot.jobs import run_due
 
             asyncio.run(run_due(settings))
+            return 0
+        if args.command == "digest":
+            from bot.jobs import digest_preview
+
+            card = asyncio.run(digest_preview(settings, args.project_id, args.locale))
+            if card is None:
+                print(f"No project {args.project_id!r} in the {settings.store_kind} store.", file=sys.stderr)
+                return 1
+            print(json.dumps(card, ensure_ascii=False, indent=2))
             return 0
         if args.command == "demo":
             from bot.demo import seed_demo

@@ -15,7 +15,8 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import ConversationState, UserState
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
+from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot.config import Settings
 from bot.delivery.limits import PacedMessenger, RetryPolicy, SendLimits
@@ -26,6 +27,7 @@ from bot.scheduled import ScheduledWork, record_due_digests
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import ProjectQuery, Store
 from bot.storage.sqlite_store import SqliteStore
+from bot.teams.auth import SigningKeysUnavailable, Unauthorized, bearer_token, build_authentication
 from bot.teams.handler import ActivationBot
 from bot.teams.messenger import BotbuilderMessenger
 from bot.teams.state_storage import StoreBackedBotState
@@ -33,16 +35,6 @@ from bot.teams.state_storage import StoreBackedBotState
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
 OUTBOX_SWEEP_SECONDS = 30.0
-
-
-class _AdapterConfig:
-    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.APP_ID = settings.app_id
-        self.APP_PASSWORD = settings.app_password
-        self.APP_TYPE = settings.app_type
-        self.APP_TENANTID = settings.app_tenant_id
 
 
 async def open_store(settings: Settings) -> Store:
@@ -127,11 +119,17 @@ RUNTIME_KEY = web.AppKey("runtime", Runtime)
 
 
 async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
-                        library: PlaybookLibrary | None = None) -> Runtime:
+                        library: PlaybookLibrary | None = None,
+                        credentials_factory: ServiceClientCredentialsFactory | None = None) -> Runtime:
     library = library or load_playbooks()
     store = await open_store(settings)
     service = ActivationService(store, library, is_staff_pm=settings.is_staff_pm, clock=clock)
-    auth = ConfigurationBotFrameworkAuthentication(_AdapterConfig(settings))
+    # botbuilder's Bot Framework token validation, wrapped: bad tokens are 401s, key fetches are
+    # async and refreshed on unknown key ids (bot/teams/auth.py). `credentials_factory` replaces
+    # botbuilder's outbound credentials (tests pass one that needs no network).
+    auth = build_authentication(app_id=settings.app_id, app_password=settings.app_password, app_type=settings.app_type,
+                                app_tenant_id=settings.app_tenant_id, openid_metadata_url=settings.openid_metadata_url,
+                                credentials_factory=credentials_factory)
     adapter = CloudAdapter(auth)
     bot_state = StoreBackedBotState(store)
     limits = SendLimits(per_conversation_interval=settings.send_interval, per_tenant_rate=settings.tenant_send_rate)
@@ -168,17 +166,40 @@ async def _on_turn_error(context: Any, error: Exception) -> None:
             await context.send_activity(t("error.try_again", language_from_locale(context.activity.locale), ref=reference))
 
 
+def _unauthorized(reason: str) -> web.Response:
+    log.warning("request refused (401): %s", reason)  # a fixed phrase: never the token or its claims
+    return web.json_response({"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """The whole body, or None past MAX_BODY_BYTES (chunked bodies too: read() returns what has
+    arrived, not everything, so one read would cut a body at its first chunk)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(MAX_BODY_BYTES + 1 - size)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+
+
 async def messages(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME_KEY]
+    auth_header = request.headers.get("Authorization", "")
+    if not runtime.settings.anonymous and bearer_token(auth_header) is None:
+        return _unauthorized("missing or malformed Authorization header")  # before reading the body
     if "application/json" not in request.headers.get("Content-Type", ""):
         return web.json_response({"error": "Content-Type must be application/json"}, status=415)
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return web.json_response({"error": "request body too large"}, status=413)
     try:
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
+        raw = await _read_body(request)
     except Exception:  # noqa: BLE001
         return web.json_response({"error": "unreadable body"}, status=400)
-    if len(raw) > MAX_BODY_BYTES:
+    if raw is None:
         return web.json_response({"error": "request body too large"}, status=413)
     try:
         body = json.loads(raw)
@@ -186,7 +207,6 @@ async def messages(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": "body is not JSON"}, status=400)
     if not isinstance(body, dict) or not isinstance(body.get("type"), str):
         return web.json_response({"error": "body is not an activity"}, status=400)
-    runtime.received.append(body) if len(runtime.received) < 10_000 else None
     from botbuilder.schema import Activity
 
     try:
@@ -195,11 +215,15 @@ async def messages(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": "malformed activity"}, status=400)
     if not activity.conversation or not activity.conversation.id or not activity.service_url:
         return web.json_response({"error": "activity needs conversation.id and serviceUrl"}, status=400)
-    auth_header = request.headers.get("Authorization", "")
     try:
-        invoke_response = await runtime.adapter.process_activity(auth_header, activity, runtime.bot.on_turn)
-    except PermissionError:
-        return web.json_response({"error": "unauthorized"}, status=401)
+        authenticated = await runtime.adapter.bot_framework_authentication.authenticate_request(activity, auth_header or None)
+    except Unauthorized as refused:
+        return _unauthorized(refused.reason)
+    except SigningKeysUnavailable:
+        log.warning("request deferred (503): the Bot Framework signing keys cannot be fetched")
+        return web.json_response({"error": "cannot check the token now"}, status=503, headers={"Retry-After": "10"})
+    runtime.received.append(body) if len(runtime.received) < 10_000 else None  # authenticated activities only
+    invoke_response = await runtime.adapter.process_activity(authenticated, activity, runtime.bot.on_turn)
     if invoke_response:
         return web.json_response(invoke_response.body, status=invoke_response.status)
     return web.Response(status=201)
@@ -231,14 +255,15 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
-               library: PlaybookLibrary | None = None, scheduler: bool | None = None) -> web.Application:
+               library: PlaybookLibrary | None = None, scheduler: bool | None = None,
+               credentials_factory: ServiceClientCredentialsFactory | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/exports/{token}", export_download)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        runtime = await build_runtime(settings, clock=clock, library=library)
+        runtime = await build_runtime(settings, clock=clock, library=library, credentials_factory=credentials_factory)
         app[RUNTIME_KEY] = runtime
         sweeper = None
         if settings.scheduler_enabled if scheduler is None else scheduler:

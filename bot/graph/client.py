@@ -40,7 +40,7 @@ from bot.graph.errors import (
     GraphUnavailable,
 )
 from bot.graph.licensing import LicensingReport, evaluate_licences, licence_details_from_assigned
-from bot.graph.settings import GraphSettings
+from bot.graph.settings import GraphSettings, is_guid
 from bot.graph.tokens import TokenProvider
 
 log = logging.getLogger(__name__)
@@ -224,15 +224,18 @@ class GraphClient:
 
     # -- reach --------------------------------------------------------------------------------
 
-    async def install_and_open_chat(self, tenant_id: str, user_aad_id: str) -> str:
+    async def install_and_open_chat(self, tenant_id: str, user_aad_id: str, *, teams_app_id: str | None = None) -> str:
         """Install the bot's Teams app for the user (if it is not yet) and return the id of the
         user's 1:1 chat with the bot: the conversation id to send to (with the tenant's
-        serviceUrl). Raises GraphConsentMissing (no TeamsAppInstallation permission),
-        AppNotInCatalog (the app is not in the tenant's catalog, or TEAMS_APP_ID unset),
-        GraphNotFound (no such user), GraphThrottled or GraphUnavailable."""
-        app_id = self.settings.teams_app_id
+        serviceUrl). `teams_app_id` overrides TEAMS_APP_ID for a tenant whose org catalog gave
+        the app its own id. Raises GraphConsentMissing (no TeamsAppInstallation permission),
+        AppNotInCatalog (the app is not in the tenant's catalog, or no app id), GraphNotFound
+        (no such user), GraphThrottled or GraphUnavailable."""
+        app_id = teams_app_id or self.settings.teams_app_id
         if not app_id:
             raise AppNotInCatalog("TEAMS_APP_ID is not set: cannot install the app for users", code="not_configured")
+        if not is_guid(app_id):
+            raise ValueError("a Teams app catalog id is a GUID")
         user = _segment(user_aad_id)
         base = f"/users/{user}/teamwork/installedApps"
         try:
@@ -241,17 +244,17 @@ class GraphClient:
         except GraphConflict:
             log.debug("the app was already installed for user %s in tenant %s", user_aad_id, tenant_id)
         except GraphNotFound as error:
-            raise self._install_not_found(error, user_aad_id) from None
+            raise self._install_not_found(error, user_aad_id, app_id) from None
         installation_id = await self._settled(lambda: self._installation_id(tenant_id, base, app_id))
         chat = await self._settled(lambda: self._chat_id(tenant_id, f"{base}/{_segment(installation_id)}/chat"))
         return chat
 
-    def _install_not_found(self, error: GraphNotFound, user_aad_id: str) -> GraphNotFound:
+    def _install_not_found(self, error: GraphNotFound, user_aad_id: str, app_id: str) -> GraphNotFound:
         """404 on the install: the teamsApp binding (app not in the catalog), unless Graph says the user is missing."""
         said = error.detail.lower()
         if "user" in said and "app" not in said:
             return GraphNotFound(f"user {user_aad_id} not found", status=404, code=error.code, detail=error.detail)
-        return AppNotInCatalog(f"app {self.settings.teams_app_id} is not in the tenant's app catalog", status=404,
+        return AppNotInCatalog(f"app {app_id} is not in the tenant's app catalog", status=404,
                                code=error.code, detail=error.detail)
 
     async def _installation_id(self, tenant_id: str, base: str, app_id: str) -> str:

@@ -15,12 +15,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from bot.config import ConfigError
+
+class GraphConfigError(ValueError):
+    """The Graph part of the environment is wrong; `problems` lists every problem, one line each.
+    (Its own class, not bot.config.ConfigError, so bot.config can import this module.)"""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
 _HOST = re.compile(r"^[a-zA-Z0-9.-]+(:[0-9]{1,5})?$")
 _THUMBPRINT = re.compile(r"^[0-9a-fA-F]{40}$")
+
+
+def is_guid(value: str) -> bool:
+    return bool(_GUID.match(value))
 
 
 def is_tenant_id(value: str) -> bool:
@@ -61,8 +72,7 @@ class GraphSettings:
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> GraphSettings | None:
         """None when Graph is off (no GRAPH_CLIENT_ID and no MicrosoftAppId, or the bot's app id
-        without a secret, e.g. a managed identity). Raises bot.config.ConfigError listing every
-        problem."""
+        without a secret, e.g. a managed identity). Raises GraphConfigError listing every problem."""
         source = dict(os.environ if env is None else env)
         problems: list[str] = []
 
@@ -96,7 +106,7 @@ class GraphSettings:
         if not _HOST.match(authority_host):
             problems.append("GRAPH_AUTHORITY_HOST must be a host name, e.g. login.microsoftonline.com")
         teams_app_id = get("TEAMS_APP_ID") or None
-        if teams_app_id and not _GUID.match(teams_app_id):
+        if teams_app_id and not _GUID.match(teams_app_id):  # catalog ids are GUIDs
             problems.append("TEAMS_APP_ID must be the app's id in the organisation's app catalog (a GUID)")
         verify: bool | str = True
         ca_bundle = get("GRAPH_CA_BUNDLE")
@@ -105,7 +115,7 @@ class GraphSettings:
                 problems.append(f"GRAPH_CA_BUNDLE {ca_bundle!r} is not a readable file")
             verify = ca_bundle
         if problems:
-            raise ConfigError(problems)
+            raise GraphConfigError(problems)
         return GraphSettings(
             endpoint=endpoint,
             authority_host=authority_host,

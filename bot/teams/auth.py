@@ -299,7 +299,10 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
             if auth_header:
                 # No app id means no audience to check a token against; refuse rather than guess.
                 raise Unauthorized("a token was sent to a bot running without an app id")
-            return await self._inner.authenticate_request(activity, None)
+            try:
+                return await self._inner.authenticate_request(activity, None)
+            except Exception as error:  # noqa: BLE001 - e.g. an emulator-channel activity without a recipient
+                raise Unauthorized(f"anonymous request refused ({type(error).__name__})") from None
         token = bearer_token(auth_header)
         if token is None:
             raise Unauthorized("missing or malformed Authorization header")

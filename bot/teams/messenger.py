@@ -3,6 +3,7 @@ conversations, with Bot Connector errors classified for the delivery retry polic
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -52,9 +53,29 @@ def _classify(error: Exception) -> DeliveryError:
 
 
 class BotbuilderMessenger:
+    """Each call runs in a proactive turn. The adapter hands exceptions raised in a turn to
+    its on_turn_error handler instead of raising them, so callbacks keep their own error and
+    it is raised (classified) after the turn."""
+
     def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
         self.adapter = adapter
         self.app_id = app_id
+
+    async def _turn(self, reference: ConversationReference, work: Callable[[TurnContext], Awaitable[None]]) -> None:
+        failures: list[Exception] = []
+
+        async def callback(context: TurnContext) -> None:
+            try:
+                await work(context)
+            except Exception as error:  # noqa: BLE001 - kept and raised after the turn
+                failures.append(error)
+
+        try:
+            await self.adapter.continue_conversation(reference, callback, self.app_id)
+        except Exception as error:  # classified below; unknown errors re-raised
+            raise _classify(error) from error
+        if failures:
+            raise _classify(failures[0]) from failures[0]
 
     async def send(self, target: ConversationTarget, card: dict[str, Any], mentions_text: str | None = None) -> str:
         sent: list[str] = []
@@ -66,11 +87,10 @@ class BotbuilderMessenger:
             response = await context.send_activity(activity)
             sent.append(response.id if response else "")
 
-        try:
-            await self.adapter.continue_conversation(_reference(target), callback, self.app_id)
-        except Exception as error:
-            raise _classify(error) from error
-        return sent[0] if sent else ""
+        await self._turn(_reference(target), callback)
+        if not sent or not sent[0]:
+            raise DeliveryError(0, "no activity id")
+        return sent[0]
 
     async def update(self, target: ConversationTarget, activity_id: str, card: dict[str, Any]) -> None:
         async def callback(context: TurnContext) -> None:
@@ -82,10 +102,7 @@ class BotbuilderMessenger:
             )
             await context.update_activity(activity)
 
-        try:
-            await self.adapter.continue_conversation(_reference(target), callback, self.app_id)
-        except Exception as error:
-            raise _classify(error) from error
+        await self._turn(_reference(target), callback)
 
     async def open_personal(self, via: ConversationTarget, user_teams_id: str) -> ConversationTarget:
         created: list[ConversationTarget] = []
