@@ -166,6 +166,22 @@ async def _on_turn_error(context: Any, error: Exception) -> None:
             await context.send_activity(t("error.try_again", language_from_locale(context.activity.locale), ref=reference))
 
 
+async def _invoke_failed(context: Any, error: Exception) -> None:
+    import uuid
+
+    from botbuilder.core import InvokeResponse
+    from botbuilder.schema import Activity
+
+    from bot.domain.text import language_from_locale
+    from cards.strings import t
+
+    reference = uuid.uuid4().hex[:8]
+    log.error("unhandled error in invoke (ref %s): %s", reference, type(error).__name__, exc_info=error)
+    message = t("error.try_again", language_from_locale(context.activity.locale), ref=reference)
+    body = {"statusCode": 500, "type": "application/vnd.microsoft.error", "value": {"code": "InternalServerError", "message": message}}
+    await context.send_activity(Activity(type="invokeResponse", value=InvokeResponse(status=200, body=body)))
+
+
 def _unauthorized(reason: str) -> web.Response:
     log.warning("request refused (401): %s", reason)  # a fixed phrase: never the token or its claims
     return web.json_response({"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"})
@@ -223,7 +239,17 @@ async def messages(request: web.Request) -> web.StreamResponse:
         log.warning("request deferred (503): the Bot Framework signing keys cannot be fetched")
         return web.json_response({"error": "cannot check the token now"}, status=503, headers={"Retry-After": "10"})
     runtime.received.append(body) if len(runtime.received) < 10_000 else None  # authenticated activities only
-    invoke_response = await runtime.adapter.process_activity(authenticated, activity, runtime.bot.on_turn)
+
+    async def logic(turn_context: Any) -> None:
+        try:
+            await runtime.bot.on_turn(turn_context)
+        except Exception as error:
+            if turn_context.activity.type != "invoke":
+                raise  # the adapter's _on_turn_error apologises with a reference
+            # An invoke must still get its typed answer (not botbuilder's bodiless 501), with a reference only.
+            await _invoke_failed(turn_context, error)
+
+    invoke_response = await runtime.adapter.process_activity(authenticated, activity, logic)
     if invoke_response:
         return web.json_response(invoke_response.body, status=invoke_response.status)
     return web.Response(status=201)

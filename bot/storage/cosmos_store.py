@@ -5,8 +5,12 @@ Layout
 Database `<COSMOS_DATABASE>` with two containers, created by `open()` when missing:
 
 * `projects`, partition key `/projectId`: one document per project (`type: "project"`, id =
-  project id) and its events (`type: "event"`, id = `Event.id`, i.e. `<project id>:<seq>`),
-  all in the project's logical partition.
+  project id) and its events, all in the project's logical partition. The events of one
+  write are ONE append-only document (`type: "events"`, id = the id of its first event, i.e.
+  `<project id>:<seq>`, with `projectId` and the list of event dicts under `events`). Event
+  ids are unique per project and write (seqs only grow, under the etag), so a batch id names
+  one batch. Projects written before this layout have one `type: "event"` document per event
+  (id = `Event.id`); those are still read, never rewritten.
 * `directory`, partition key `/pk`: small keyed documents (conversation references, user
   preferences, bot state). Cosmos ids may not contain `/ \\ ? #` and are at most 255
   characters, so the id (and `pk`) is `k.` + the key in unpadded url-safe base64, or
@@ -19,20 +23,26 @@ a duplicate create AlreadyExists, exactly like the SQLite store.
 Events without a transaction (the no-loss design)
 --------------------------------------------------
 Cosmos has no transaction across documents here (the local test server has no real
-transactional batch either), so a project replace and its event creates are separate
-requests. The project document therefore carries the events of its latest write in
-`pendingEvents`; the event documents are created *after* the replace succeeds, each with
-its deterministic id, so a repeated create answers 409 and is ignored (no duplicates).
+transactional batch either), so a project replace and its event-batch create are separate
+requests. The project document therefore carries the events of its latest write (one
+batch) in `pendingEvents` (and `eventLayout: "batch"`); the batch document is created
+*after* the replace succeeds, with its deterministic id, so a repeated create answers 409,
+which means "already recorded" (a batch document is written whole or not at all).
 
-If the process dies (or Cosmos fails) between the replace and the event creates, the events
+If the process dies (or Cosmos fails) between the replace and the batch create, the events
 are still in the committed project document. Before any later save replaces that document
-(and with it `pendingEvents`), the events of the version being replaced are made sure to
-exist: the store remembers, per project, whether the pending events of the version it
-loaded or wrote are known to be recorded; when they are not (another instance wrote the
-version, a restart, a failed flush) it creates them first (409 = already there) and only then
-replaces. `project_events` reads the partition (project document and events in one
-partition query) and creates any pending event that is missing. Every committed event is
-thus recorded exactly once, and `pendingEvents` never holds more than one write's events.
+(and with it `pendingEvents`), the batch of the version being replaced is made sure to
+exist: the store remembers, per project, whether the pending batch of the version it loaded
+or wrote is known to be recorded; when it is not (another instance wrote the version, a
+restart, a failed create) it creates the batch first (409 = already there) and only then
+replaces. A project document without `eventLayout` was written by the one-document-per-event
+layout: its pending events are recorded that way (one create per event, 409 = there), once.
+`project_events` reads the partition (project document and event documents in one partition
+query), flattens the batches, drops duplicate ids, orders by seq, and records any pending
+event that is missing as one batch whose id is the first missing event's (no document can
+have that id yet: a document's id is always the id of an event it holds). Every committed
+event is thus recorded and shown exactly once, and `pendingEvents` never holds more than
+one write's events.
 
 A write whose response is lost (503, timeout, dropped connection, or an SDK-internal retry
 that then sees 412/409 because the first attempt had been applied) is reconciled by reading
@@ -41,10 +51,13 @@ writeId" means "our write was applied" (success, with the etag read back); other
 unchanged etag means "not applied" (retry, bounded) and a changed one ConcurrencyConflict.
 
 Costs (counted in `operations`): a status read is one point read; a confirmation through
-`update_project` is one point read, one conditional replace and one create per event of the
-change (1 for the task, plus 1 per task that becomes ready and 1 if the project completes).
-After a restart the first save of each project also re-creates the previous write's events
-(answered 409). A real conflict costs one extra read (the reconciliation).
+`update_project` is one point read, one conditional replace and one create (the batch,
+whatever the number of events: the task, the tasks that become ready, the completion); a
+save without events creates nothing. Creating a project is one create of the project and
+one of its batch. The first save of a project by an instance that neither wrote nor already
+made sure of the version it replaces (after a restart, or when another replica wrote last)
+also re-creates the previous batch first (answered 409): one more create. A real conflict
+costs one extra read (the reconciliation).
 
 Retries
 -------
@@ -57,7 +70,8 @@ failures are retried up to 3 times, 0.3 s apart; connecting may take 3 s and a r
 most 3 times (reconciling writes first) and then raises StoreUnavailable; a 429 left over
 after the SDK's own waits raises StoreUnavailable without another attempt (a throttled
 request was not applied; a write is still read back in case an earlier SDK attempt was).
-No transactional batch, TTL, change feed, OFFSET/LIMIT or DISTINCT is used.
+No transactional batch (the event batch is an ordinary document), TTL, change feed,
+OFFSET/LIMIT or DISTINCT is used.
 """
 
 from __future__ import annotations
@@ -131,6 +145,10 @@ _BACKOFF = (0.2, 0.5, 1.0)
 _HANDLED = (AzureError, OSError)
 _TRANSIENT_STATUS = frozenset({408, 449, 500, 502, 503, 504})
 _KNOWN_LIMIT = 10_000  # projects whose event-flush state is remembered
+BATCH = "events"  # type of the document holding the events of one write
+LEGACY_EVENT = "event"  # type of a one-event document (the layout before batches)
+LAYOUT_FIELD = "eventLayout"  # on project documents: "batch" = pendingEvents is recorded as one batch
+LAYOUT_BATCH = "batch"
 
 _PROJECT_INDEXING: Any = {
     "indexingMode": "consistent",
@@ -141,6 +159,7 @@ _PROJECT_INDEXING: Any = {
         {"path": "/people/*"},
         {"path": "/outbox/*"},
         {"path": "/pendingEvents/*"},
+        {"path": "/events/*"},
         {"path": "/lastForecast/*"},
         {"path": "/data/*"},
         {"path": '/"_etag"/?'},
@@ -164,6 +183,16 @@ def document_id(key: str) -> str:
     if len(encoded) <= 254:
         return encoded
     return "h." + hashlib.sha256(key.encode()).hexdigest()
+
+
+def batch_document(project_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one document holding the events of one write; its id is the first event's."""
+    return {"id": events[0]["id"], "projectId": project_id, "type": BATCH, "events": events}
+
+
+def _pending_of(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """The pending events of a project document, and whether they use the per-event layout."""
+    return list(doc.get("pendingEvents") or []), doc.get(LAYOUT_FIELD) != LAYOUT_BATCH
 
 
 def _one_line(text: object, limit: int = 160) -> str:
@@ -240,8 +269,9 @@ class CosmosStore:
         self._database: DatabaseProxy | None = None
         self._projects: ContainerProxy | None = None
         self._directory: ContainerProxy | None = None
-        # project id -> (etag, events of that version's write not known to be recorded)
-        self._known: OrderedDict[str, tuple[str, list[dict[str, Any]]]] = OrderedDict()
+        # project id -> (etag, events of that version's write not known to be recorded,
+        # whether they are to be recorded one document per event: a pre-batch version)
+        self._known: OrderedDict[str, tuple[str, list[dict[str, Any]], bool]] = OrderedDict()
 
     @property
     def description(self) -> str:
@@ -422,15 +452,19 @@ class CosmosStore:
             await self._pause(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _record_events(self, events: list[dict[str, Any]]) -> bool:
-        """Create event documents in order; one already there (409) is this same event.
-        Returns False when Cosmos kept failing (the events stay pending in the project)."""
+    async def _record_events(self, project_id: str, events: list[dict[str, Any]], legacy: bool = False) -> bool:
+        """Record the events of one write: one batch document (or, for a version written in
+        the per-event layout, one document per event). A document already there (409) is
+        this same one. Returns False when Cosmos kept failing (the events stay pending)."""
+        if not events:
+            return True
+        documents = events if legacy else [batch_document(project_id, events)]
         container = self._container(PROJECTS)
-        for event in events:
+        for document in documents:
             for attempt in range(self._attempts):
                 self.operations.add("create")
                 try:
-                    await container.create_item(event, timeout=self._operation_timeout)
+                    await container.create_item(document, timeout=self._operation_timeout)
                     break
                 except CosmosResourceExistsError:
                     break
@@ -438,14 +472,13 @@ class CosmosStore:
                     status = _status(error)
                     retryable = _is_transient(error) and status != 429
                     if not retryable or attempt + 1 >= self._attempts:
-                        log.warning("events of project %s left pending: Cosmos DB %s",
-                                    event.get("projectId"), _describe(error))
+                        log.warning("events of project %s left pending: Cosmos DB %s", project_id, _describe(error))
                         return False
                 await self._pause(attempt)
         return True
 
-    def _remember(self, project_id: str, etag: str, unrecorded: list[dict[str, Any]]) -> None:
-        self._known[project_id] = (etag, unrecorded)
+    def _remember(self, project_id: str, etag: str, unrecorded: list[dict[str, Any]], legacy: bool = False) -> None:
+        self._known[project_id] = (etag, unrecorded, legacy)
         self._known.move_to_end(project_id)
         while len(self._known) > _KNOWN_LIMIT:
             self._known.popitem(last=False)
@@ -460,14 +493,15 @@ class CosmosStore:
         self._check_project_id(project.id)
         container = self._container(PROJECTS)
         event_docs = [e.to_dict() for e in events]
-        doc = {**project.to_dict(), "pendingEvents": event_docs, "writeId": uuid.uuid4().hex}
+        doc = {**project.to_dict(), "pendingEvents": event_docs, LAYOUT_FIELD: LAYOUT_BATCH,
+               "writeId": uuid.uuid4().hex}
         etag = await self._write(
             "create", PROJECTS, doc, project.id,
             lambda: container.create_item(doc, timeout=self._operation_timeout),
             base_etag=None, on_collision=lambda: AlreadyExists(project.id), what=f"creating project {project.id}",
         )
         self._remember(project.id, etag, event_docs)
-        if await self._record_events(event_docs):
+        if await self._record_events(project.id, event_docs):
             self._remember(project.id, etag, [])
         return etag
 
@@ -478,7 +512,7 @@ class CosmosStore:
         etag = str(doc["_etag"])
         known = self._known.get(project_id)
         if known is None or known[0] != etag:
-            self._remember(project_id, etag, list(doc.get("pendingEvents") or []))
+            self._remember(project_id, etag, *_pending_of(doc))
         return Versioned(Project.from_dict(doc), etag)
 
     async def save_project(self, project: Project, etag: str, events: list[Event]) -> str:
@@ -487,20 +521,21 @@ class CosmosStore:
         what = f"saving project {project_id}"
         known = self._known.get(project_id)
         if known is not None and known[0] == etag:
-            previous = known[1]
+            _, previous, legacy = known
         else:  # an etag this store did not read or write itself: look at that version first
             current = await self._read_raw(PROJECTS, project_id, project_id, what)
             if current is None or current.get("_etag") != etag:
                 raise ConcurrencyConflict(project_id)
-            previous = list(current.get("pendingEvents") or [])
+            previous, legacy = _pending_of(current)
         if previous:
             # The version being replaced may carry events never recorded (a crash, another
             # instance): record them before their only other copy is overwritten.
-            if not await self._record_events(previous):
+            if not await self._record_events(project_id, previous, legacy):
                 raise StoreUnavailable(f"Cosmos DB kept failing while recording pending events of {project_id}")
             self._remember(project_id, etag, [])
         event_docs = [e.to_dict() for e in events]
-        doc = {**project.to_dict(), "pendingEvents": event_docs, "writeId": uuid.uuid4().hex}
+        doc = {**project.to_dict(), "pendingEvents": event_docs, LAYOUT_FIELD: LAYOUT_BATCH,
+               "writeId": uuid.uuid4().hex}
         new_etag = await self._write(
             "replace", PROJECTS, doc, project_id,
             lambda: container.replace_item(
@@ -510,7 +545,7 @@ class CosmosStore:
             base_etag=etag, on_collision=lambda: ConcurrencyConflict(project_id), what=what,
         )
         self._remember(project_id, new_etag, event_docs)
-        if await self._record_events(event_docs):
+        if await self._record_events(project_id, event_docs):
             self._remember(project_id, new_etag, [])
         return new_etag
 
@@ -561,7 +596,9 @@ class CosmosStore:
 
     async def project_events(self, project_id: str) -> list[Event]:
         container = self._container(PROJECTS)
-        sql = "SELECT * FROM c WHERE c.projectId = @p"  # the partition key: a single-partition query
+        # The partition key in WHERE: a single-partition query. The project document comes
+        # along for its pendingEvents (a batch whose create was lost is recorded here).
+        sql = "SELECT * FROM c WHERE c.projectId = @p AND c.type IN ('project', 'events', 'event')"
         params: list[dict[str, object]] = [{"name": "@p", "value": project_id}]
         docs: list[dict[str, Any]] = []
         for attempt in range(self._attempts):
@@ -575,13 +612,24 @@ class CosmosStore:
             except _HANDLED as error:
                 self._raise_unless_retryable(error, attempt, f"reading events of {project_id}")
             await self._pause(attempt)
-        events = {d["id"]: d for d in docs if d.get("type") == "event" and d.get("projectId") == project_id}
-        project = next((d for d in docs if d.get("type") == "project" and d.get("id") == project_id), None)
+        events: dict[str, dict[str, Any]] = {}
+        project: dict[str, Any] | None = None
+        for doc in docs:
+            if doc.get("projectId") != project_id:
+                continue
+            kind = doc.get("type")
+            if kind == BATCH:
+                for event in doc.get("events") or []:
+                    events.setdefault(event["id"], event)
+            elif kind == LEGACY_EVENT:
+                events.setdefault(doc["id"], doc)
+            elif kind == "project" and doc.get("id") == project_id:
+                project = doc
         if project is not None:
             missing = [e for e in project.get("pendingEvents") or [] if e["id"] not in events]
             if missing:
                 log.info("recording %d pending events of project %s", len(missing), project_id)
-                await self._record_events(missing)  # committed events: shown even if this fails
+                await self._record_events(project_id, missing)  # committed events: shown even if this fails
                 events.update({e["id"]: e for e in missing})
         return sorted((Event.from_dict(e) for e in events.values()), key=lambda e: e.seq)
 
