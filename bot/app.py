@@ -23,6 +23,7 @@ from bot.delivery.limits import PacedMessenger, RetryPolicy, SendLimits
 from bot.delivery.outbox import OutboxSender
 from bot.domain.playbook import PlaybookLibrary, load_playbooks
 from bot.export import history_csv, sign_link, verify_link
+from bot.graph.client import GraphClient
 from bot.scheduled import ScheduledWork, record_due_digests
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import ProjectQuery, Store
@@ -60,6 +61,7 @@ class Runtime:
     sender: OutboxSender
     scheduled: ScheduledWork
     clock: Callable[[], datetime]
+    graph: GraphClient | None = None
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     received: list[dict[str, Any]] = field(default_factory=list)  # the bot's own record of what it got (tests)
 
@@ -134,7 +136,8 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     bot_state = StoreBackedBotState(store)
     limits = SendLimits(per_conversation_interval=settings.send_interval, per_tenant_rate=settings.tenant_send_rate)
     messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id), limits, RetryPolicy())
-    sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock)
+    graph = GraphClient(settings.graph) if settings.graph else None
+    sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
     scheduled = ScheduledWork(store, library, messenger, clock=clock, escalate_after_days=settings.escalate_after_days)
     runtime_box: list[Runtime] = []
     bot = ActivationBot(
@@ -146,7 +149,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         clock=clock,
         export_link=lambda project_id, requester: runtime_box[0].export_link(project_id, requester),
     )
-    runtime = Runtime(settings, library, store, service, adapter, bot, sender, scheduled, clock)
+    runtime = Runtime(settings, library, store, service, adapter, bot, sender, scheduled, clock, graph)
     runtime_box.append(runtime)
     adapter.on_turn_error = _on_turn_error
     return runtime
@@ -300,6 +303,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
         await runtime.settle()
+        if runtime.graph is not None:
+            await runtime.graph.close()
         await runtime.store.close()
 
     app.cleanup_ctx.append(lifecycle)

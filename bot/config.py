@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.graph.settings import GraphConfigError, GraphSettings
+
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Object ids as clients send them; the Agents Playground's are GUID-like but one digit longer.
@@ -39,7 +41,7 @@ class Settings:
     staff_tenant_id: str = ""
     allowed_tenant_ids: frozenset[str] = frozenset()
     openid_metadata_url: str = ""
-    graph_endpoint: str = "https://graph.microsoft.com"
+    graph: GraphSettings | None = None  # Microsoft Graph (reach owners, licence check); None when not configured
     log_level: str = "INFO"
     scheduler_enabled: bool = True
     tenant_send_rate: float = 30.0
@@ -120,6 +122,11 @@ class Settings:
         openid = get("BOT_OPENID_METADATA_URL")
         if openid and not openid.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             problems.append("BOT_OPENID_METADATA_URL must be an https:// address")
+        graph: GraphSettings | None = None
+        try:
+            graph = GraphSettings.from_env(source)
+        except GraphConfigError as error:
+            problems.extend(error.problems)
         settings = Settings(
             app_id=app_id,
             app_password=app_password,
@@ -136,7 +143,7 @@ class Settings:
             staff_tenant_id=get("STAFF_TENANT_ID").lower(),
             allowed_tenant_ids=guid_list("ALLOWED_TENANT_IDS"),
             openid_metadata_url=openid,
-            graph_endpoint=get("GRAPH_ENDPOINT", "https://graph.microsoft.com").rstrip("/"),
+            graph=graph,
             log_level=log_level,
             scheduler_enabled=not get("SCHEDULER", "1") == "0",
             tenant_send_rate=float(number("TENANT_SEND_RATE", "30", float, 0.1, 50)),

@@ -21,6 +21,8 @@ async def run_due(settings: Settings) -> dict[str, int]:
     try:
         counts = await runtime.run_due()
     finally:
+        if runtime.graph is not None:
+            await runtime.graph.close()
         await runtime.store.close()
     log.info("run-due: %s", counts)
     return counts

@@ -32,6 +32,7 @@ from bot.domain.transitions import (
     set_foc_date,
     spec_of,
 )
+from bot.licence_checks import licence_lines
 from bot.storage.contract import AlreadyExists, ConcurrencyConflict, ProjectQuery, Store, update_project, user_key
 
 log = logging.getLogger(__name__)
@@ -268,6 +269,10 @@ class ActivationService:
         today = now.astimezone(ZoneInfo(prefs.get("timezone") or "UTC")).date()
         prefs["snoozedUntil"] = (today + timedelta(days=1)).isoformat()
         await self.store.write_document(user_key("user", person_id), prefs)
+
+    async def check_lines(self, project_id: str, key: str, language: Language) -> list[str]:
+        """What the last Graph licence check found, for a licensing task's card ([] otherwise)."""
+        return await licence_lines(self.store, project_id, key, language)
 
     # -- preferences --------------------------------------------------------------------
     async def remember_user(self, person_id: str, *, language: Language | None = None, timezone: str | None = None,

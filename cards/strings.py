@@ -48,6 +48,7 @@ STRINGS: dict[str, LocalizedText] = {
     "task.expect": _("Qué esperar", "What to expect"),
     "task.guidance": _("Tenga en cuenta", "Please note"),
     "task.links": _("Enlaces", "Links"),
+    "task.checks": _("Licencias en su organización", "Licences in your organization"),
     "task.confirm": _("Confirmar completada", "Confirm completed"),
     "task.block": _("Reportar bloqueo", "Report blocked"),
     "task.block.reason": _("¿Qué la bloquea?", "What is blocking it?"),

@@ -46,6 +46,8 @@ def task_card(view: TaskView) -> Card:
     body += [heading(t("task.expect", lang)), text(view.description)]
     if view.guidance:
         body += [heading(t("task.guidance", lang)), bullets(view.guidance)]
+    if view.checks:
+        body += [heading(t("task.checks", lang)), bullets(view.checks)]
     data = action_data(view)
     actions = []
     for action in view.actions:

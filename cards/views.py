@@ -63,11 +63,12 @@ class TaskView:
     refresh_user_ids: list[str]
     mentions: list[MentionView] = field(default_factory=list)
     notice: str | None = None
+    checks: list[str] = field(default_factory=list)  # e.g. the tenant's licences, for the licensing tasks
 
 
 def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: Actor | None, language: Language,
               now: datetime, schedule: Schedule | None = None, notice: str | None = None,
-              mention_owners: bool = False) -> TaskView:
+              mention_owners: bool = False, checks: list[str] | None = None) -> TaskView:
     spec = spec_of(library, key)
     playbook = library[key.split(":", 1)[0]]
     record = project.tasks[key]
@@ -109,6 +110,7 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         refresh_user_ids=list(dict.fromkeys(refresh_ids))[:MAX_REFRESH_USERS],
         mentions=list({m.id: m for m in mentions}.values()),
         notice=notice,
+        checks=[plain(line) for line in checks or []],
     )
 
 

@@ -13,7 +13,8 @@ SDK_FREE = [
     "bot.domain.playbook", "bot.domain.project", "bot.domain.transitions", "bot.domain.schedule",
     "bot.domain.authorization", "bot.domain.notifications", "bot.domain.events", "bot.storage.contract",
     "bot.storage.sqlite_store", "bot.service", "bot.delivery.outbox", "bot.delivery.limits", "bot.scheduled", "bot.export",
-    "bot.domain.digest", "bot.commands", "bot.config",
+    "bot.domain.digest", "bot.commands", "bot.config", "bot.graph.licensing", "bot.graph.settings", "bot.graph.errors",
+    "bot.licence_checks",
     "cards.task", "cards.status", "cards.help", "cards.setup", "cards.views", "cards.digest", "cards.reminder", "cards.export",
 ]
 FORBIDDEN = ("botbuilder", "botframework", "aiohttp", "azure", "msrest", "msal")

@@ -17,18 +17,38 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.delivery.limits import DeliveryError, Messenger
 from bot.delivery.render import Renderer
 from bot.domain.events import Event
-from bot.domain.notifications import CHANNEL, user_target
+from bot.domain.notifications import CHANNEL, LICENSING_PREFIX, user_target
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import CardCopy, ConversationTarget, OutboxItem, Project
+from bot.graph.errors import (
+    AppNotInCatalog,
+    GraphCredentialsInvalid,
+    GraphForbidden,
+    GraphNotFound,
+    GraphThrottled,
+    GraphUnavailable,
+)
+from bot.graph.licensing import LicensingReport
+from bot.licence_checks import report_key
 from bot.storage.contract import ConcurrencyConflict, Store, update_project, user_key
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 SYSTEM_ACTOR = ("bot", "Activation bot")
+
+
+class GraphPort(Protocol):
+    """What delivery needs from Microsoft Graph (bot.graph.client.GraphClient implements it)."""
+
+    async def install_and_open_chat(self, tenant_id: str, user_aad_id: str) -> str: ...
+
+    async def check_licensing(self, tenant_id: str, user_ids: list[str], shared_device_user_ids: list[str] = ...,
+                              resource_account_ids: list[str] = ..., *, names: dict[str, str] | None = None) -> LicensingReport: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +62,8 @@ class Delivered:
 class OutboxSender:
     def __init__(self, store: Store, library: PlaybookLibrary, messenger: Messenger, *,
                  is_staff_pm: Callable[[str | None, str | None], bool], clock: Callable[[], datetime],
-                 instance_id: str | None = None) -> None:
+                 instance_id: str | None = None, graph: GraphPort | None = None) -> None:
+        self.graph = graph
         self.store = store
         self.library = library
         self.messenger = messenger
@@ -134,6 +155,8 @@ class OutboxSender:
 
     async def _send_item(self, project: Project, item: OutboxItem) -> Delivered:
         key = str(item.params.get("key", ""))
+        if item.kind == "licensing_check":
+            return await self._check_licensing(project, item)
         if item.kind == "card_update":
             record = project.tasks.get(key)
             if record is None or project.channel is None:
@@ -149,6 +172,8 @@ class OutboxSender:
                     log.info("card copy %s gone: %s", copy.activity_id, error)
             return Delivered(item.id, "sent", [])
         target, viewer, language = await self._resolve(project, item.target)
+        if target is None and item.kind == "unreachable_notice":
+            target = project.channel  # the PM cannot be reached either: say it where the project lives
         if target is None:
             return Delivered(item.id, "skipped", [], "no conversation")
         rendered = await self.renderer.render(project, item, viewer, language)
@@ -172,11 +197,61 @@ class OutboxSender:
         if prefs.get("conversation"):
             return ConversationTarget.from_dict(prefs["conversation"]), viewer, language
         teams_id = (person.teams_id if person else None) or prefs.get("teamsId")
-        if project.channel is None or not teams_id:
+        if project.channel is None:
             return None, viewer, language
-        conversation = await self.messenger.open_personal(project.channel, teams_id)
+        conversation: ConversationTarget | None = None
+        if teams_id:
+            try:
+                conversation = await self.messenger.open_personal(project.channel, teams_id)
+            except DeliveryError as error:
+                if not (error.permanent and self.graph):
+                    raise
+        if conversation is None:
+            if self.graph is None:
+                return None, viewer, language  # no way to reach them: the channel card stands
+            chat_id = await self._install_for(project, person_id)
+            if chat_id is None:
+                return None, viewer, language
+            conversation = ConversationTarget(chat_id, project.channel.service_url, project.tenant_id)
         await self.store.write_document(user_key("user", person_id), {**prefs, "conversation": conversation.to_dict()})
         return conversation, viewer, language
+
+    async def _install_for(self, project: Project, person_id: str) -> str | None:
+        """Install the app for someone who never opened the bot, through Graph; the 1:1 chat id."""
+        assert self.graph is not None
+        try:
+            return await self.graph.install_and_open_chat(project.tenant_id, person_id)
+        except GraphThrottled as error:
+            raise DeliveryError(429, "graph_throttled", error.retry_after) from error
+        except GraphCredentialsInvalid:
+            log.error("Microsoft Graph refused the bot's credentials; owners are not reached through Graph")
+            return None
+        except GraphUnavailable as error:
+            raise DeliveryError(503, "graph_unavailable") from error
+        except (GraphForbidden, GraphNotFound) as error:  # no consent, app not in the catalog, user gone
+            status = 403 if isinstance(error, GraphForbidden | AppNotInCatalog) else 404
+            raise DeliveryError(status, error.code or type(error).__name__) from error
+
+    async def _check_licensing(self, project: Project, item: OutboxItem) -> Delivered:
+        """Read the tenant's licences for the licensing tasks; their cards then show what is missing."""
+        if self.graph is None:
+            return Delivered(item.id, "skipped", [], "graph not configured")
+        customers = [p for role, people in project.people.items() if role.party.value == "customer" for p in people]
+        report = await self.graph.check_licensing(project.tenant_id, [p.id for p in customers], [], [],
+                                                  names={p.id: p.name for p in customers})
+        await self.store.write_document(report_key(project.id), {**report.to_dict(), "checkedAt": self.clock().isoformat()})
+        now = self.clock()
+
+        def refresh_cards(fresh: Project) -> None:
+            for key, record in fresh.tasks.items():
+                if key.split(":", 1)[1].startswith(LICENSING_PREFIX) and record.card_copies:
+                    update_id = f"{item.id}:card_update:{key}"
+                    if not any(o.id == update_id for o in fresh.outbox):
+                        fresh.outbox.append(OutboxItem(id=update_id, kind="card_update", target="copies", created_at=now,
+                                                       params={"key": key}))
+
+        await update_project(self.store, project.id, refresh_cards, lambda _: [])
+        return Delivered(item.id, "sent", [], "checked" if report.checked else str(report.reason))
 
     async def _mark_unreachable(self, project: Project, item: OutboxItem, error: DeliveryError) -> None:
         """Remember the person cannot be reached, and tell the project's PMs once."""

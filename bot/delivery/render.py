@@ -13,6 +13,7 @@ from bot.domain.project import OutboxItem, Project
 from bot.domain.schedule import compute_schedule, port_date
 from bot.domain.text import Language
 from bot.domain.transitions import spec_of
+from bot.licence_checks import licence_lines
 from bot.storage.contract import Store, user_key
 from cards.base import Card, card, plain, text
 from cards.dates import format_date
@@ -47,7 +48,7 @@ class Renderer:
             if key not in project.tasks or not project.tasks[key].state.is_open:
                 return None  # it moved on before we could send: nothing to ask any more
             return task_card(task_view(project, self.library, key, viewer=viewer, language=language, now=now,
-                                       mention_owners=item.target == CHANNEL))
+                                       mention_owners=item.target == CHANNEL, checks=await self.checks(project.id, key, language)))
         if item.kind == "blocked_alert":
             if key not in project.tasks:
                 return None
@@ -67,7 +68,11 @@ class Renderer:
     async def task_copy(self, project: Project, key: str, conversation_id: str) -> Card:
         """A task card as the people of that conversation should see it."""
         viewer, language = await self._viewer_for_conversation(project, conversation_id)
-        return task_card(task_view(project, self.library, key, viewer=viewer, language=language, now=self.clock()))
+        return task_card(task_view(project, self.library, key, viewer=viewer, language=language, now=self.clock(),
+                                   checks=await self.checks(project.id, key, language)))
+
+    async def checks(self, project_id: str, key: str, language: Language) -> list[str]:
+        return await licence_lines(self.store, project_id, key, language)
 
     async def _viewer_for_conversation(self, project: Project, conversation_id: str) -> tuple[Actor | None, Language]:
         if project.channel and conversation_id.split(";")[0] == project.channel.conversation_id.split(";")[0]:

@@ -11,6 +11,7 @@ from bot.domain.transitions import Change, spec_of
 
 CHANNEL = "channel"
 DATE_EVENTS = ("foc_set", "port_date_moved")
+LICENSING_PREFIX = "licensing."  # the Cloud Voice licensing phase: checked through Microsoft Graph
 
 
 def user_target(person_id: str) -> str:
@@ -41,6 +42,8 @@ def plan_notifications(project: Project, library: PlaybookLibrary, change: Chang
             add("task_card", user_target(person.id), key=key)
         if project.channel is not None:
             add("task_card", CHANNEL, key=key)
+    if any(key.split(":", 1)[1].startswith(LICENSING_PREFIX) for key in change.became_ready):
+        add("licensing_check", "graph", key=anchor)
     acted = [e for e in change.events if e.kind == "task_changed" and e.data.get("action") != "flow"]
     if project.channel is not None and (acted or change.became_ready):
         changes = [{"actor": e.actor_name, "key": e.task_key, "state": e.to_state, "onBehalf": e.on_behalf} for e in acted]

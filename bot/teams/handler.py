@@ -392,7 +392,8 @@ class ActivationBot(TeamsActivityHandler):
             project = await self.service.load(project_id)
             if project is None or key not in project.tasks or (project.tenant_id != actor.tenant_id and not actor.is_staff_pm):
                 return None
-            return task_card(task_view(project, self.service.library, key, viewer=actor, language=language, now=now))
+            return task_card(task_view(project, self.service.library, key, viewer=actor, language=language, now=now,
+                                       checks=await self.service.check_lines(project.id, key, language)))
         action = TASK_VERBS.get(verb)
         if action is None:
             return None
@@ -411,4 +412,4 @@ class ActivationBot(TeamsActivityHandler):
             self.after_change(project_id)
         viewer = actor if outcome.refusal != "tenant" else None
         return task_card(task_view(outcome.project, self.service.library, key, viewer=viewer, language=language, now=now,
-                                   notice=notice))
+                                   notice=notice, checks=await self.service.check_lines(project_id, key, language)))
