@@ -74,27 +74,37 @@ async def with_retries(call: Callable[[], Awaitable[Any]], policy: RetryPolicy,
 
 @dataclass(slots=True)
 class SendLimits:
-    """Per-conversation spacing and a per-tenant token bucket, shared by all sends of a process."""
+    """Per-conversation spacing and a per-tenant rate, shared by all sends of a process.
+
+    Sends to one conversation are serialised, and each starts at least `interval` after the
+    previous one started; the start time is taken right before the request leaves (no await
+    in between), so event-loop delays can stretch the spacing but never shrink it."""
 
     per_conversation_interval: float = 1.0
     per_tenant_rate: float = 30.0
     clock: Callable[[], float] = time.monotonic
-    _next_slot: dict[str, float] = field(default_factory=dict)
-    _tenant_slots: dict[str, float] = field(default_factory=dict)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _conversation_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _last_start: dict[str, float] = field(default_factory=dict)
+    _tenant_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _tenant_next: dict[str, float] = field(default_factory=dict)
 
-    async def acquire(self, conversation_id: str, tenant_id: str) -> None:
-        """Wait until this conversation and this tenant may receive one more message."""
-        async with self._lock:
-            now = self.clock()
-            conversation_at = max(now, self._next_slot.get(conversation_id, 0.0))
-            tenant_at = max(now, self._tenant_slots.get(tenant_id, 0.0))
-            start = max(conversation_at, tenant_at)
-            self._next_slot[conversation_id] = start + self.per_conversation_interval
-            self._tenant_slots[tenant_id] = start + 1.0 / self.per_tenant_rate
-        delay = start - self.clock()
-        if delay > 0:
-            await asyncio.sleep(delay)
+    async def run(self, conversation_id: str, tenant_id: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        lock = self._conversation_locks.setdefault(conversation_id, asyncio.Lock())
+        async with lock:
+            wait = self._last_start.get(conversation_id, float("-inf")) + self.per_conversation_interval - self.clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self._tenant_turn(tenant_id)
+            self._last_start[conversation_id] = self.clock()
+            return await call()
+
+    async def _tenant_turn(self, tenant_id: str) -> None:
+        lock = self._tenant_locks.setdefault(tenant_id, asyncio.Lock())
+        async with lock:
+            wait = self._tenant_next.get(tenant_id, float("-inf")) - self.clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._tenant_next[tenant_id] = self.clock() + 1.0 / self.per_tenant_rate
 
 
 class PacedMessenger:
@@ -106,11 +116,8 @@ class PacedMessenger:
         self.policy = policy
 
     async def _paced(self, target: ConversationTarget, call: Callable[[], Awaitable[Any]]) -> Any:
-        async def attempt() -> Any:
-            await self.limits.acquire(target.conversation_id.split(";")[0], target.tenant_id)
-            return await call()
-
-        return await with_retries(attempt, self.policy)
+        conversation = target.conversation_id.split(";")[0]
+        return await with_retries(lambda: self.limits.run(conversation, target.tenant_id, call), self.policy)
 
     async def send(self, target: ConversationTarget, card: Card, mentions_text: str | None = None) -> str:
         result: str = await self._paced(target, lambda: self.inner.send(target, card, mentions_text))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from bot.domain.authorization import Action, Actor
 from bot.domain.events import Event
-from bot.domain.playbook import PlaybookLibrary, parse_playbook
-from bot.domain.project import OutboxItem, Person, Project, ProjectOptions
+from bot.domain.playbook import PlaybookLibrary, load_playbooks, parse_playbook
+from bot.domain.project import OutboxItem, Person, Project, ProjectOptions, TaskState
 from bot.domain.roles import Role
 from bot.domain.transitions import Change, apply_task_action, new_project
 
@@ -75,3 +76,36 @@ def add_outbox(project: Project, item_id: str = "o1") -> None:
 
 def state(project: Project) -> dict[str, Any]:
     return project.to_dict()
+
+
+# -- the real playbooks (bot/playbooks), every product and option: the shape of production data
+@cache
+def real_library() -> PlaybookLibrary:
+    return load_playbooks()
+
+
+def make_real_project(project_id: str) -> tuple[Project, list[Event]]:
+    library = real_library()
+    project, change = new_project(
+        library, actor=PM, customer_name="Contoso", tenant_id=TENANT, products=library.ids(),
+        options=ProjectOptions(porting=True, provider_circuit=True, hardware="rented"), kickoff=date(2026, 11, 2),
+        timezone="America/Mexico_City", language="es", now=NOW, requested_port_date=date(2026, 12, 14),
+        project_id=project_id,
+    )
+    return project, change.events
+
+
+def confirm_real(project: Project, key: str, actor: Actor = PM) -> Change:
+    return apply_task_action(project, real_library(), actor=actor, action=Action.CONFIRM_ON_BEHALF, key=key, now=NOW)
+
+
+def busiest_ready_task(project: Project) -> tuple[str, int]:
+    """The ready task whose confirmation makes the most tasks ready, and how many."""
+    best = ("", -1)
+    for key, task in project.tasks.items():
+        if task.state is TaskState.READY:
+            change = confirm_real(Project.from_dict(project.to_dict()), key)
+            readied = sum(1 for e in change.events if e.to_state == TaskState.READY.value)
+            if readied > best[1]:
+                best = (key, readied)
+    return best

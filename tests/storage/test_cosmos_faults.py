@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from bot.storage.contract import StoreUnavailable, update_project
 from bot.storage.cosmos_store import CROSS_PARTITION_HEADER, CosmosStore
-from tests.storage.faults import Fault, FaultTransport
+from tests.storage.faults import Fault, FaultTransport, Forwarded
 from tests.storage.helpers import confirm, make_project
 from tests.support.cosmos_server import LOCAL_KEY
 
@@ -76,6 +76,11 @@ def one_line(error: BaseException) -> str:
     return text
 
 
+def batches(forwarded: list[Forwarded]) -> list[list[str]]:
+    """The event ids of each batch document the server accepted."""
+    return [[e["id"] for e in f.call.body["events"]] for f in forwarded]
+
+
 async def seeded(store: CosmosStore, transport: FaultTransport, project_id: str) -> list[Any]:
     project, events = make_project(project_id)
     await store.create_project(project, events)
@@ -90,7 +95,7 @@ async def test_a_429_storm_is_retried_while_the_event_loop_keeps_running(faulty:
     await seeded(store, transport, "p-429")
     transport.add(Fault("respond", op="read", collection="projects", status=429, retry_after_ms=100, times=5))
     transport.add(Fault("respond", op="replace", collection="projects", status=429, retry_after_ms=100, times=5))
-    transport.add(Fault("respond", op="create", doc_type="event", status=429, retry_after_ms=100, times=5))
+    transport.add(Fault("respond", op="create", doc_type="events", status=429, retry_after_ms=100, times=5))
 
     with Ticker() as ticker:
         started = time.perf_counter()
@@ -102,7 +107,7 @@ async def test_a_429_storm_is_retried_while_the_event_loop_keeps_running(faulty:
     assert ticker.worst_lag < 0.1  # ...sleeping asynchronously: the loop never stalled
     assert ticker.ticks >= elapsed / 0.01 * 0.5
     assert len(transport.applied("replace", "projects")) == 1
-    assert len(transport.applied("create", doc_type="event")) == len(change.events)
+    assert batches(transport.applied("create", doc_type="events")) == [[e.id for e in change.events]]
     loaded = await store.load_project("p-429")
     assert loaded is not None and loaded.value.tasks["voice:a"].state == "done"
 
@@ -144,7 +149,7 @@ async def test_a_replace_applied_but_unanswered_is_reconciled_written_once(fault
 
     assert [a for a, _ in transport.injected] == [action]
     assert len(transport.applied("replace", "projects")) == 1  # written once (a resend got 412)
-    assert len(transport.applied("create", doc_type="event")) == len(change.events)  # events once
+    assert batches(transport.applied("create", doc_type="events")) == [[e.id for e in change.events]]  # once
     transport.clear()
     loaded = await store.load_project("p-lost")
     assert loaded is not None and loaded.value.to_dict() == saved.to_dict()
@@ -164,7 +169,7 @@ async def test_a_create_applied_but_unanswered_is_not_reported_as_already_existi
     etag = await store.create_project(project, events)
 
     assert len(transport.applied("create", doc_type="project")) == 1
-    assert len(transport.applied("create", doc_type="event")) == len(events)
+    assert batches(transport.applied("create", doc_type="events")) == [[e.id for e in events]]
     loaded = await store.load_project("p-created")
     assert loaded is not None and loaded.etag == etag
 
@@ -192,13 +197,13 @@ async def test_503s_before_the_replace_are_retried_and_the_write_lands_once(faul
     store, transport = await faulty()
     await seeded(store, transport, "p-503")
     transport.add(Fault("respond", op="replace", collection="projects", status=503, times=2))
-    transport.add(Fault("drop", op="create", doc_type="event", times=1))
+    transport.add(Fault("drop", op="create", doc_type="events", times=1))
 
     change, _ = await update_project(store, "p-503", lambda p: confirm(p, "a"), lambda c: c.events)
 
     assert len(transport.injected) == 3
     assert len(transport.applied("replace", "projects")) == 1
-    assert len(transport.applied("create", doc_type="event")) == len(change.events)
+    assert batches(transport.applied("create", doc_type="events")) == [[e.id for e in change.events]]
 
 
 @pytest.mark.asyncio
@@ -229,27 +234,30 @@ async def test_persistent_failure_raises_store_unavailable_and_writes_nothing(fa
 async def test_events_left_pending_are_recorded_once_by_the_next_reader_or_writer(faulty: StoreFactory) -> None:
     store, transport = await faulty()
     events = await seeded(store, transport, "p-crash")
-    transport.add(Fault("drop", op="create", doc_type="event", times=-1))  # events never get through
+    transport.add(Fault("drop", op="create", doc_type="events", times=-1))  # events never get through
 
     first, _ = await update_project(store, "p-crash", lambda p: confirm(p, "a"), lambda c: c.events)
-    assert transport.applied("create", doc_type="event") == []
+    assert len(first.events) == 3  # a done, b and c ready: one batch
+    assert transport.applied("create", doc_type="events") == []
 
     # Another instance (or this one after a restart) knows nothing of it and writes next:
-    # it records the pending events of the version it replaces before replacing it.
+    # it records the pending batch of the version it replaces before replacing it.
     other, other_transport = await faulty()
     second, _ = await update_project(other, "p-crash", lambda p: confirm(p, "b"), lambda c: c.events)
-    created = other_transport.applied("create", doc_type="event")
-    assert [f.call.body["id"] for f in created] == [e.id for e in first.events + second.events]
+    created = other_transport.applied("create", doc_type="events")
+    assert [f.call.body["id"] for f in created] == [first.events[0].id, second.events[0].id]
+    assert batches(created) == [[e.id for e in first.events], [e.id for e in second.events]]
 
     # A crash again: the events of the second write are pending; a reader records them.
-    other_transport.add(Fault("drop", op="create", doc_type="event", times=-1))
+    other_transport.add(Fault("drop", op="create", doc_type="events", times=-1))
     third, _ = await update_project(other, "p-crash", lambda p: confirm(p, "c"), lambda c: c.events)
     transport.clear()
     recorded = await store.project_events("p-crash")
     expected = [e.id for e in events + first.events + second.events + third.events]
     assert [e.id for e in recorded] == expected
-    assert [f.call.body["id"] for f in transport.applied("create", doc_type="event")] == [e.id for e in third.events]
+    assert batches(transport.applied("create", doc_type="events")) == [[e.id for e in third.events]]
     assert [e.id for e in await store.project_events("p-crash")] == expected  # recorded once, stable
+    assert transport.applied("create", doc_type="events")[1:] == []  # the second read created nothing
 
 
 # -- start-up -------------------------------------------------------------------------------

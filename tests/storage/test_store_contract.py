@@ -19,7 +19,17 @@ from bot.storage.contract import (
     update_project,
     user_key,
 )
-from tests.storage.helpers import NOW, OTHER_PM, add_outbox, complete, confirm, make_project
+from tests.storage.helpers import (
+    NOW,
+    OTHER_PM,
+    add_outbox,
+    busiest_ready_task,
+    complete,
+    confirm,
+    confirm_real,
+    make_project,
+    make_real_project,
+)
 
 
 async def all_pages(store: Store, query: ProjectQuery, page_size: int = 50) -> list[ProjectSummary]:
@@ -321,21 +331,37 @@ async def test_directory_keys_may_hold_any_characters(store: Store) -> None:
 
 # -- costs ----------------------------------------------------------------------------------
 @pytest.mark.asyncio
-async def test_a_confirmation_costs_one_read_one_replace_and_one_create_per_event(store: Store) -> None:
-    project, events = make_project("p-cost")
+async def test_a_confirmation_on_a_real_playbook_costs_one_read_one_replace_and_at_most_one_create(
+    store: Store,
+) -> None:
+    project, events = make_real_project("p-cost")
+    store.operations.reset()
     await store.create_project(project, events)
-    await update_project(store, "p-cost", lambda p: confirm(p, "a"), lambda c: c.events)
+    creation = dict(store.operations.counts)
+    key, readied = busiest_ready_task(project)
 
     store.operations.reset()
-    change, _ = await update_project(store, "p-cost", lambda p: confirm(p, "b"), lambda c: c.events)
+    change, saved = await update_project(store, "p-cost", lambda p: confirm_real(p, key), lambda c: c.events)
     confirmation = dict(store.operations.counts)
     store.operations.reset()
-    await store.load_project("p-cost")
+    loaded = await store.load_project("p-cost")
     status = dict(store.operations.counts)
+    store.operations.reset()
+    await update_project(store, "p-cost", lambda p: None, lambda _: [])  # a save without events
+    quiet_save = dict(store.operations.counts)
 
-    assert len(change.events) == 1  # b done; d still waits for c
-    expected = {"read": 1, "replace": 1}
-    if store.name == "cosmos":
-        expected["create"] = len(change.events)  # event documents are separate creates
-    assert confirmation == expected
+    assert readied >= 3 and len(change.events) == readied + 1  # the task done, several made ready
+    assert confirmation["read"] == 1 and confirmation["replace"] == 1
+    assert confirmation.get("create", 0) <= 1
     assert status == {"read": 1}
+    assert quiet_save == {"read": 1, "replace": 1}
+    if store.name == "cosmos":  # the events of a write are one batch document
+        assert confirmation == {"read": 1, "replace": 1, "create": 1}
+        assert creation == {"create": 2}  # the project and the batch of its events
+    else:  # one transaction
+        assert confirmation == {"read": 1, "replace": 1}
+        assert creation == {"create": 1}
+    assert loaded is not None and loaded.value.to_dict() == saved.to_dict()
+    recorded = await store.project_events("p-cost")
+    assert recorded == events + change.events
+    assert [e.seq for e in recorded] == list(range(1, len(recorded) + 1))

@@ -1,0 +1,156 @@
+"""Cosmos DB event documents: one append-only batch document per write, and projects
+written by the earlier one-document-per-event layout still read and recorded correctly."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.domain.events import Event
+from bot.domain.project import Project
+from bot.storage.contract import update_project
+from bot.storage.cosmos_store import PROJECTS, CosmosStore, open_cosmos_store
+from tests.storage.helpers import busiest_ready_task, confirm, confirm_real, make_project, make_real_project
+from tests.support.cosmos_server import LOCAL_KEY
+
+pytestmark = pytest.mark.cosmos
+
+Opener = Callable[[], Awaitable[CosmosStore]]
+
+
+@pytest_asyncio.fixture
+async def open_store(cosmos_endpoint: str) -> AsyncIterator[Opener]:
+    """Opens CosmosStores on one fresh database: several instances of the bot, or restarts."""
+    database = f"events-{uuid.uuid4().hex[:12]}"
+    opened: list[CosmosStore] = []
+
+    async def factory() -> CosmosStore:
+        store = await open_cosmos_store(cosmos_endpoint, LOCAL_KEY, database)
+        opened.append(store)
+        return store
+
+    yield factory
+    if opened:
+        client = opened[0]._client
+        assert client is not None
+        await client.delete_database(database)
+    for store in opened:
+        await store.close()
+
+
+async def partition(store: CosmosStore, project_id: str) -> list[dict[str, Any]]:
+    container = store._container(PROJECTS)
+    items = container.query_items("SELECT * FROM c WHERE c.projectId = @p", parameters=[
+        {"name": "@p", "value": project_id}], partition_key=project_id)
+    return sorted([dict(item) async for item in items], key=lambda d: (d["type"], d["id"]))
+
+
+async def write_legacy(store: CosmosStore, project: Project, pending: list[Event], recorded: list[Event]) -> None:
+    """What the one-document-per-event layout left behind: a project document carrying its
+    last write's events (no `eventLayout`) and one `type: "event"` document per recorded event."""
+    container = store._container(PROJECTS)
+    await container.create_item({**project.to_dict(), "pendingEvents": [e.to_dict() for e in pending],
+                                 "writeId": uuid.uuid4().hex})
+    for event in recorded:
+        await container.create_item(event.to_dict())
+
+
+@pytest.mark.asyncio
+async def test_the_events_of_each_write_are_one_batch_document_named_by_its_first_event(open_store: Opener) -> None:
+    store = await open_store()
+    project, events = make_real_project("p-batch")
+    await store.create_project(project, events)
+    key, _ = busiest_ready_task(project)
+    change, _ = await update_project(store, "p-batch", lambda p: confirm_real(p, key), lambda c: c.events)
+
+    docs = await partition(store, "p-batch")
+
+    assert [(d["type"], d["id"]) for d in docs] == [
+        ("events", events[0].id), ("events", change.events[0].id), ("project", "p-batch")]
+    first, second, project_doc = docs
+    assert first["projectId"] == second["projectId"] == "p-batch"
+    assert first["events"] == [e.to_dict() for e in events]
+    assert second["events"] == [e.to_dict() for e in change.events]
+    assert project_doc["pendingEvents"] == second["events"]  # the latest write's batch only
+    assert project_doc["eventLayout"] == "batch"
+
+
+@pytest.mark.asyncio
+async def test_a_restarted_instance_makes_sure_of_the_previous_batch_once_then_costs_one_create(
+    open_store: Opener,
+) -> None:
+    first = await open_store()
+    project, events = make_project("p-restart")
+    await first.create_project(project, events)
+    change_a, _ = await update_project(first, "p-restart", lambda p: confirm(p, "a"), lambda c: c.events)
+
+    restarted = await open_store()  # knows nothing of what the first instance recorded
+    restarted.operations.reset()
+    change_b, _ = await update_project(restarted, "p-restart", lambda p: confirm(p, "b"), lambda c: c.events)
+    cold = dict(restarted.operations.counts)
+    restarted.operations.reset()
+    change_c, _ = await update_project(restarted, "p-restart", lambda p: confirm(p, "c"), lambda c: c.events)
+    warm = dict(restarted.operations.counts)
+
+    assert cold == {"read": 1, "create": 2, "replace": 1}  # the previous batch again (409), then its own
+    assert warm == {"read": 1, "create": 1, "replace": 1}
+    recorded = await restarted.project_events("p-restart")
+    assert recorded == events + change_a.events + change_b.events + change_c.events
+    assert [d["type"] for d in await partition(restarted, "p-restart")] == ["events"] * 4 + ["project"]
+
+
+@pytest.mark.asyncio
+async def test_projects_in_the_per_event_layout_are_read_and_continue_in_batches(open_store: Opener) -> None:
+    store = await open_store()
+    project, events = make_project("p-legacy")
+    change_a = confirm(project, "a")
+    history = events + change_a.events
+    await write_legacy(store, project, pending=change_a.events, recorded=history)
+
+    assert await store.project_events("p-legacy") == history
+
+    store.operations.reset()
+    change_b, _ = await update_project(store, "p-legacy", lambda p: confirm(p, "b"), lambda c: c.events)
+    # The pending events of the old version are made sure of one by one (each answers 409),
+    # once; from then on the project is in batches.
+    assert store.operations.counts == {"read": 1, "create": len(change_a.events) + 1, "replace": 1}
+    store.operations.reset()
+    change_c, _ = await update_project(store, "p-legacy", lambda p: confirm(p, "c"), lambda c: c.events)
+    assert store.operations.counts == {"read": 1, "create": 1, "replace": 1}
+
+    recorded = await store.project_events("p-legacy")
+    assert recorded == history + change_b.events + change_c.events
+    types = [d["type"] for d in await partition(store, "p-legacy")]
+    assert types.count("event") == len(history) and types.count("events") == 2
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("who", ["reader", "writer"])
+async def test_per_event_pending_events_left_half_recorded_are_completed_once(open_store: Opener, who: str) -> None:
+    # The per-event layout crashed after recording the first of a write's three events.
+    store = await open_store()
+    project, events = make_project("p-half")
+    change_a = confirm(project, "a")
+    assert len(change_a.events) == 3
+    await write_legacy(store, project, pending=change_a.events, recorded=events + change_a.events[:1])
+    later: list[Event] = []
+
+    if who == "reader":
+        assert await store.project_events("p-half") == events + change_a.events
+        docs = await partition(store, "p-half")
+        batch = [d for d in docs if d["type"] == "events"]
+        assert [d["id"] for d in batch] == [change_a.events[1].id]  # the missing ones, named by the first
+        assert batch[0]["events"] == [e.to_dict() for e in change_a.events[1:]]
+    else:
+        change_b, _ = await update_project(store, "p-half", lambda p: confirm(p, "b"), lambda c: c.events)
+        later = change_b.events
+
+    reopened = await open_store()
+    assert await reopened.project_events("p-half") == events + change_a.events + later
+    if who == "writer":
+        types = [d["type"] for d in await partition(reopened, "p-half")]
+        assert types.count("event") == len(events) + 3 and types.count("events") == 1
