@@ -238,6 +238,7 @@ module apps 'modules/apps.bicep' = if (deployApps) {
     keyVaultUri: keyVault.outputs.uri
     botAppPasswordSecretName: botAppPasswordSecretName
     cosmosEndpoint: cosmos.outputs.endpoint
+    publicUrl: 'https://${botDomain}'
     cosmosDatabase: cosmos.outputs.databaseName
     appInsightsName: monitoring.outputs.appInsightsName
     pmAadIds: pmAadIds

@@ -32,6 +32,8 @@ BOT_SETTINGS = {
     "MicrosoftAppType",
     "MicrosoftAppTenantId",
     "PORT",
+    "PUBLIC_URL",
+    "SCHEDULER",
     "DATA_DIR",
     "ALLOW_ANONYMOUS",
     "COSMOS_ENDPOINT",

@@ -80,6 +80,9 @@ param logLevel string = 'INFO'
 @description('Port the bot listens on inside the container.')
 param port int = 3978
 
+@description('The bot\'s public https address (download links for exports).')
+param publicUrl string
+
 @description('Cron expression (UTC) of the scheduled job.')
 param jobCronExpression string = '*/5 * * * *'
 
@@ -159,6 +162,16 @@ var baseSettings = [
   {
     name: 'PORT'
     value: string(port)
+  }
+  {
+    name: 'PUBLIC_URL'
+    value: publicUrl
+  }
+  {
+    // Due work (digests, reminders, outbox) runs in the scheduled job; every replica still
+    // delivers right after a change, and leases keep the two from sending anything twice.
+    name: 'SCHEDULER'
+    value: '0'
   }
   {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
