@@ -140,11 +140,17 @@ URL_REPAIRS = {
 # Helpers and fixtures.
 
 
+# The provider's document as shared with the team, and the copy kept in the repository so the
+# tests run wherever the repository is cloned (a test below keeps the two identical).
+SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / SEED_NAME
+REPO_COPY = Path(__file__).resolve().parents[1] / "docs" / "source" / "activation-process.es.txt"
+
+
 def _find_seed() -> Path:
-    candidates = [Path(__file__).resolve().parents[2] / "shared" / "seed" / SEED_NAME]
+    candidates = [SHARED_SEED, REPO_COPY]
     env = os.environ.get("ACTIVATION_SOURCE_DOC")
     if env:
-        candidates.append(Path(env))
+        candidates.insert(0, Path(env))
     for path in candidates:
         if path.is_file():
             return path
@@ -613,3 +619,9 @@ def test_officeconnect_key_owners_and_milestones(oc: dict) -> None:
     assert loop["duration_days"] == 30
     assert described("activación del circuito es de 45 días")["duration_days"] == 45
     assert oc["task"] and not any(t.get("links") for t in oc["task"])
+
+
+def test_repository_copy_of_the_source_matches_the_shared_one() -> None:
+    assert REPO_COPY.is_file(), f"{REPO_COPY} is missing"
+    if SHARED_SEED.is_file():
+        assert REPO_COPY.read_bytes() == SHARED_SEED.read_bytes(), "docs/source is out of date with shared/seed"
