@@ -5,16 +5,9 @@ from __future__ import annotations
 
 from bot.domain.text import Language
 from cards.base import Card, Element, card, facts, heading, text, title
+from cards.status import HEALTH_COLOR, task_section
 from cards.strings import t
-from cards.views import CompletionView, DigestView, TaskLine
-
-_HEALTH_COLOR = {"on_track": "Good", "at_risk": "Warning", "late": "Attention"}
-
-
-def _section(label: str, lines: list[TaskLine], language: Language) -> list[Element]:
-    if not lines:
-        return [heading(label), text(t("status.none", language), subtle=True)]
-    return [heading(label), facts([(line.title, line.detail) for line in lines])]
+from cards.views import CompletionView, DigestView
 
 
 def progress_chart(view: DigestView) -> Element:
@@ -54,20 +47,20 @@ def digest_card(view: DigestView) -> Card:
     body: list[Element] = [
         title(t("digest.title", lang, customer=view.customer_name)),
         text(f"{view.products} · {view.week} · {view.done}/{view.total}", subtle=True),
-        text(view.health_label, color=_HEALTH_COLOR[view.health.value], size="Medium"),
+        text(view.health_label, color=HEALTH_COLOR[view.health.value], size="Medium"),
         facts([(t("status.go_live", lang), view.forecast_go_live), (t("status.target", lang), view.target_go_live)]),
         progress_chart(view),
         phase_chart(view),
     ]
     if view.complete:
         body.append(text(t("status.complete", lang), color="Good"))
-    body += _section(t("digest.completed", lang), view.completed, lang)
-    body += _section(t("digest.due_soon", lang), view.due_soon, lang)
-    body += _section(t("status.overdue", lang), view.overdue, lang)
-    body += _section(t("status.blocked", lang), view.blocked, lang)
-    body += _section(t("status.waiting_customer", lang), view.waiting_customer, lang)
-    body += _section(t("status.waiting_provider", lang), view.waiting_provider, lang)
-    body += _section(t("digest.moved", lang), view.moved, lang)
+    body += task_section(t("digest.completed", lang), view.completed, lang)
+    body += task_section(t("digest.due_soon", lang), view.due_soon, lang)
+    body += task_section(t("status.overdue", lang), view.overdue, lang)
+    body += task_section(t("status.blocked", lang), view.blocked, lang)
+    body += task_section(t("status.waiting_customer", lang), view.waiting_customer, lang)
+    body += task_section(t("status.waiting_provider", lang), view.waiting_provider, lang)
+    body += task_section(t("digest.moved", lang), view.moved, lang)
     return card(body, fallback_text=t("digest.title", lang, customer=view.customer_name))
 
 

@@ -11,10 +11,10 @@ from cards.dates import format_date
 from cards.strings import t
 from cards.views import StatusView, TaskLine
 
-_HEALTH_COLOR = {"on_track": "Good", "at_risk": "Warning", "late": "Attention"}
+HEALTH_COLOR = {"on_track": "Good", "at_risk": "Warning", "late": "Attention"}
 
 
-def _section(label: str, lines: list[TaskLine], language: Language) -> list[Element]:
+def task_section(label: str, lines: list[TaskLine], language: Language) -> list[Element]:
     if not lines:
         return [heading(label), text(t("status.none", language), subtle=True)]
     return [heading(label), facts([(line.title, line.detail) for line in lines])]
@@ -33,13 +33,13 @@ def status_card(view: StatusView) -> Card:
     ]
     if view.complete:
         body.append(text(t("status.complete", lang), color="Good", size="Medium"))
-    body.append(text(view.health_label, color=_HEALTH_COLOR[view.health.value], size="Medium"))
+    body.append(text(view.health_label, color=HEALTH_COLOR[view.health.value], size="Medium"))
     body += [heading(t("status.progress", lang)), facts([(phase, f"{done}/{total}") for phase, done, total in view.progress])]
-    body += _section(t("status.overdue", lang), view.overdue, lang)
-    body += _section(t("status.blocked", lang), view.blocked, lang)
-    body += _section(t("status.waiting_customer", lang), view.waiting_customer, lang)
-    body += _section(t("status.waiting_provider", lang), view.waiting_provider, lang)
-    body += _section(t("status.milestones", lang), view.milestones, lang)
+    body += task_section(t("status.overdue", lang), view.overdue, lang)
+    body += task_section(t("status.blocked", lang), view.blocked, lang)
+    body += task_section(t("status.waiting_customer", lang), view.waiting_customer, lang)
+    body += task_section(t("status.waiting_provider", lang), view.waiting_provider, lang)
+    body += task_section(t("status.milestones", lang), view.milestones, lang)
     return card(body, fallback_text=t("status.title", lang, customer=view.customer_name))
 
 

@@ -199,27 +199,27 @@ def apply_task_action(
 
 def set_foc_date(project: Project, library: PlaybookLibrary, *, actor: Actor, foc_date: date, now: datetime) -> Change:
     """The PM records the carrier's Firm Order Commitment date; port-date rules follow it."""
-    if not decide(actor, Action.SET_FOC, project):
-        raise Refused("not_allowed")
-    if not project.options.porting:
-        raise Refused("invalid", "this project has no number porting")
-    change = Change()
-    previous = project.foc_date
+    change = _porting_date(project, actor, Action.SET_FOC, now, "foc_set", project.foc_date, foc_date)
     project.foc_date = foc_date
     project.foc_received_at = now
-    _record(project, change, actor, now, "foc_set", data={"from": _iso(previous), "to": foc_date.isoformat()})
     return change
 
 
 def move_port_date(project: Project, library: PlaybookLibrary, *, actor: Actor, port_date: date, now: datetime) -> Change:
-    if not decide(actor, Action.MOVE_PORT_DATE, project):
+    change = _porting_date(project, actor, Action.MOVE_PORT_DATE, now, "port_date_moved", project.requested_port_date, port_date)
+    project.requested_port_date = port_date
+    return change
+
+
+def _porting_date(project: Project, actor: Actor, action: Action, now: datetime, kind: str, previous: date | None,
+                  new: date) -> Change:
+    """Guard and record a change of one of the porting dates (the caller then sets it)."""
+    if not decide(actor, action, project):
         raise Refused("not_allowed")
     if not project.options.porting:
         raise Refused("invalid", "this project has no number porting")
     change = Change()
-    previous = project.requested_port_date
-    project.requested_port_date = port_date
-    _record(project, change, actor, now, "port_date_moved", data={"from": _iso(previous), "to": port_date.isoformat()})
+    _record(project, change, actor, now, kind, data={"from": _iso(previous), "to": new.isoformat()})
     return change
 
 
