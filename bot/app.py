@@ -253,6 +253,11 @@ async def messages(request: web.Request) -> web.StreamResponse:
             await _invoke_failed(turn_context, error)
 
     invoke_response = await runtime.adapter.process_activity(authenticated, activity, logic)
+    if activity.type == "invoke" and (invoke_response is None or (invoke_response.status >= 500 and invoke_response.body is None)):
+        # botbuilder answers invokes nobody handles (task/fetch, composeExtension/*, ... - none in our
+        # manifest) with a bodiless 501: answer with a typed client error instead of a server error.
+        return web.json_response({"statusCode": 400, "type": "application/vnd.microsoft.error",
+                                  "value": {"code": "NotSupported", "message": "this bot does not handle that invoke"}})
     if invoke_response:
         return web.json_response(invoke_response.body, status=invoke_response.status)
     return web.Response(status=201)

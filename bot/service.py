@@ -275,18 +275,26 @@ class ActivationService:
         return await licence_lines(self.store, project_id, key, language)
 
     # -- preferences --------------------------------------------------------------------
-    async def remember_user(self, person_id: str, *, language: Language | None = None, timezone: str | None = None,
-                            conversation: ConversationTarget | None = None, teams_id: str | None = None) -> None:
+    async def remember_user(self, person_id: str, *, tenant_id: str, language: Language | None = None,
+                            timezone: str | None = None, conversation: ConversationTarget | None = None,
+                            teams_id: str | None = None) -> None:
+        """Remember a person's language, time zone and 1:1 chat. A person belongs to the tenant that
+        first spoke for them: an activity from another tenant carrying the same id changes nothing."""
         key = user_key("user", person_id)
         current = await self.store.read_document(key)
         body: dict[str, Any] = dict(current.value) if current else {}
+        if body.get("tenantId") and body["tenantId"] != tenant_id:
+            log.warning("preferences of %s not updated from another tenant", person_id)
+            return
         updated = dict(body)
+        updated["tenantId"] = tenant_id
         if language:
             updated["language"] = language
         if timezone:
             updated["timezone"] = timezone
         if conversation:
             updated["conversation"] = conversation.to_dict()
+            updated.pop("unreachable", None)  # they are talking to the bot again
         if teams_id:
             updated["teamsId"] = teams_id
         if updated != body:

@@ -70,8 +70,11 @@ MATRIX: dict[Standing, frozenset[Action]] = {
 
 def standings(actor: Actor, project: Project, task: TaskSpec | None = None) -> frozenset[Standing]:
     """Every standing the actor has; an action is allowed if any of them allows it."""
-    if actor.tenant_id != project.tenant_id and not actor.is_staff_pm:
-        return frozenset({Standing.OTHER_TENANT})
+    if actor.tenant_id != project.tenant_id:
+        if not actor.is_staff_pm:
+            return frozenset({Standing.OTHER_TENANT})
+        # Provider staff act across tenants only as PMs, never through a customer-side role.
+        return frozenset({Standing.PROJECT_PM if project.is_pm(actor.id) else Standing.STAFF_PM})
     roles = project.roles_of(actor.id)
     found: set[Standing] = set()
     if project.is_pm(actor.id):

@@ -17,7 +17,7 @@ What this module does about it:
   issuer, audience through the credentials factory, serviceUrl, endorsements). Anything
   that fails either step raises ``Unauthorized`` (a ``PermissionError``): the caller
   answers 401 and the bot never runs. Only "the signing keys cannot be fetched at all"
-  is different (``SigningKeysUnavailable``, answered 503: the channel retries).
+  is different (``SigningKeysUnavailable``, answered 503 with Retry-After: not the caller's fault).
 * ``AsyncSigningKeys`` replaces botbuilder's blocking key source for one metadata URL.
   botbuilder looks its key sources up in ``JwtTokenExtractor.metadataCache`` (a
   process-wide dict keyed by metadata URL, botbuilder's own design); we put an instance
@@ -213,7 +213,7 @@ class AsyncSigningKeys:
 
 
 async def _get_json(session: aiohttp.ClientSession, url: str) -> Any:
-    async with session.get(url, allow_redirects=False) as response:
+    async with session.get(url) as response:
         response.raise_for_status()
         if response.content_length is not None and response.content_length > MAX_KEYS_DOCUMENT_BYTES:
             raise ValueError("key document too large")

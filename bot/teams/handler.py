@@ -36,7 +36,7 @@ from bot.domain.text import Language, language_from_locale
 from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import StorageError
-from cards.base import card, text
+from cards.base import card, plain, text
 from cards.digest import digest_card
 from cards.export import export_card
 from cards.help import help_card, welcome_card
@@ -171,6 +171,7 @@ class ActivationBot(TeamsActivityHandler):
         timezone = (getattr(client, "additional_properties", None) or {}).get("timezone") if client else None
         await self.service.remember_user(
             actor.id,
+            tenant_id=actor.tenant_id,
             language=self._language(turn_context) if activity.locale else None,
             timezone=timezone if isinstance(timezone, str) and _known_zone(timezone) else None,
             conversation=self._target(turn_context) if personal else None,
@@ -205,7 +206,7 @@ class ActivationBot(TeamsActivityHandler):
             await turn_context.send_activity(_card_reply(help_card(language, actor.is_staff_pm)))
         elif command.name == "language":
             chosen: Language = "es" if command.argument == "es" else "en"
-            await self.service.remember_user(actor.id, language=chosen)
+            await self.service.remember_user(actor.id, tenant_id=actor.tenant_id, language=chosen)
             await turn_context.send_activity(t("language.set", chosen))
         elif command.name == "new_project":
             if not decide(actor, Action.CREATE_PROJECT):
@@ -255,7 +256,7 @@ class ActivationBot(TeamsActivityHandler):
             for key, record in project.tasks.items():
                 spec = self.service.task_spec(key)
                 if record.state.is_open and roles & set(spec.owners):
-                    lines.append((spec.title.get(language), f"{project.customer_name} · {t('state.' + record.state.value, language)}"))
+                    lines.append((spec.title.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
         await turn_context.send_activity(_card_reply(my_tasks_card(lines[:30], language)))
 
     async def _dates(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
@@ -332,7 +333,7 @@ class ActivationBot(TeamsActivityHandler):
             return t(f"refused.{refused.code}" if refused.code != "not_allowed" else "refused.not_pm",
                      self._language(turn_context), detail=refused.detail)
         self.after_change(project.id)
-        return created_text(self._language(turn_context), project.customer_name, len(project.tasks))
+        return created_text(self._language(turn_context), plain(project.customer_name), len(project.tasks))
 
     # -- installation ---------------------------------------------------------------------
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
