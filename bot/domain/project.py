@@ -112,7 +112,6 @@ class TaskRecord:
     on_behalf: bool = False
     blocked_reason: str | None = None
     blocked_since: datetime | None = None
-    snoozed_until: date | None = None
     card_copies: list[CardCopy] = field(default_factory=list)
 
     @property
@@ -136,7 +135,6 @@ class TaskRecord:
             "onBehalf": self.on_behalf,
             "blockedReason": self.blocked_reason,
             "blockedSince": _dt(self.blocked_since),
-            "snoozedUntil": self.snoozed_until.isoformat() if self.snoozed_until else None,
             "cardCopies": [c.to_dict() for c in self.card_copies],
         }
 
@@ -154,7 +152,6 @@ class TaskRecord:
             on_behalf=bool(data.get("onBehalf")),
             blocked_reason=data.get("blockedReason"),
             blocked_since=_parse_dt(data.get("blockedSince")),
-            snoozed_until=date.fromisoformat(data["snoozedUntil"]) if data.get("snoozedUntil") else None,
             card_copies=[CardCopy.from_dict(c) for c in data.get("cardCopies", [])],
         )
 
