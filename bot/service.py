@@ -184,14 +184,11 @@ class ActivationService:
             plan_notifications(project, self.library, change, self.clock())
             return change
 
-        current = await self.store.load_project(project_id)
-        if current is None:
-            raise Refused("unknown_project")
-        # Refusals write nothing: decide on a copy first and write only a real change.
-        probe = Project.from_dict(current.value.to_dict())
-        if decide_change(probe) is None:
-            return ActionOutcome(project=current.value, key=key, change=None, refusal=refusal[0])
-        change, project = await update_project(self.store, project_id, decide_change, lambda c: c.events if c else [])
+        try:
+            change, project = await update_project(self.store, project_id, decide_change, lambda c: c.events if c else [],
+                                                   write_if=lambda c: c is not None)
+        except KeyError:
+            raise Refused("unknown_project") from None
         if change is None:
             return ActionOutcome(project=project, key=key, change=None, refusal=refusal[0] if refusal else "stale")
         return ActionOutcome(project=project, key=key, change=change)
@@ -277,7 +274,7 @@ class ActivationService:
     # -- preferences --------------------------------------------------------------------
     async def remember_user(self, person_id: str, *, tenant_id: str, language: Language | None = None,
                             timezone: str | None = None, conversation: ConversationTarget | None = None,
-                            teams_id: str | None = None) -> None:
+                            teams_id: str | None = None, chosen: bool = False) -> dict[str, Any]:
         """Remember a person's language, time zone and 1:1 chat. A person belongs to the tenant that
         first spoke for them: an activity from another tenant carrying the same id changes nothing."""
         key = user_key("user", person_id)
@@ -285,10 +282,12 @@ class ActivationService:
         body: dict[str, Any] = dict(current.value) if current else {}
         if body.get("tenantId") and body["tenantId"] != tenant_id:
             log.warning("preferences of %s not updated from another tenant", person_id)
-            return
+            return {}
         updated = dict(body)
         updated["tenantId"] = tenant_id
-        if language:
+        if language and chosen:
+            updated["language"] = updated["chosenLanguage"] = language  # an explicit choice wins over locales
+        elif language and not updated.get("chosenLanguage"):
             updated["language"] = language
         if timezone:
             updated["timezone"] = timezone
@@ -299,6 +298,7 @@ class ActivationService:
             updated["teamsId"] = teams_id
         if updated != body:
             await self.store.write_document(key, updated)
+        return updated
 
     async def user_preferences(self, person_id: str) -> dict[str, Any]:
         current = await self.store.read_document(user_key("user", person_id))

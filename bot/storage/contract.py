@@ -132,11 +132,13 @@ async def update_project(
     decide: Callable[[Project], Awaitable[R] | R],
     events_of: Callable[[R], list[Event]],
     attempts: int = 8,
+    write_if: Callable[[R], bool] | None = None,
 ) -> tuple[R, Project]:
     """Read, decide, write with the etag; on a conflict re-read and decide again.
 
     `decide` mutates the project it is given and returns its result; it may raise to abort
-    (nothing is written). Returns the last result and the project as saved.
+    (nothing is written), and `write_if` may decline the write for a result that changed
+    nothing. Returns the last result and the project as saved (or as read).
     """
     for _ in range(attempts):
         current = await store.load_project(project_id)
@@ -145,6 +147,8 @@ async def update_project(
         project = current.value
         outcome = decide(project)
         result: R = await outcome if isinstance(outcome, Awaitable) else outcome  # type: ignore[assignment]
+        if write_if is not None and not write_if(result):
+            return result, current.value  # nothing to write (a refusal): one read, no write
         try:
             await store.save_project(project, current.etag, events_of(result))
         except ConcurrencyConflict:

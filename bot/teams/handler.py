@@ -31,7 +31,8 @@ from botbuilder.schema.teams import TeamsChannelAccount
 
 from bot.commands import Command, parse_command
 from bot.domain.authorization import Action, Actor, decide
-from bot.domain.project import ConversationTarget
+from bot.domain.project import ConversationTarget, Person
+from bot.domain.roles import Role
 from bot.domain.text import Language, language_from_locale
 from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
@@ -49,6 +50,7 @@ from dialogs.project_setup import ProjectSetupDialog
 
 log = logging.getLogger(__name__)
 CARD_ACTION_INVOKE = "adaptiveCard/action"
+PREFS_KEY = "activation.user_preferences"  # the turn's user preferences, read once per turn
 CARD_RESPONSE_TYPE = "application/vnd.microsoft.card.adaptive"
 TASK_VERBS = {a.value: a for a in (Action.CONFIRM, Action.BLOCK, Action.UNBLOCK, Action.NOT_APPLICABLE, Action.REOPEN,
                                    Action.CONFIRM_ON_BEHALF)}
@@ -141,6 +143,10 @@ class ActivationBot(TeamsActivityHandler):
             await turn_context.send_activity(t("error.try_again", language, ref=reference))
 
     def _language(self, turn_context: TurnContext) -> Language:
+        """The user's explicit choice ("language es") if they made one, else the activity's locale."""
+        chosen = (turn_context.turn_state.get(PREFS_KEY) or {}).get("chosenLanguage")
+        if chosen in ("es", "en"):
+            return "es" if chosen == "es" else "en"
         return language_from_locale(turn_context.activity.locale)
 
     def _actor(self, turn_context: TurnContext) -> Actor:
@@ -169,10 +175,10 @@ class ActivationBot(TeamsActivityHandler):
         personal = (activity.conversation.conversation_type or "personal") == "personal"
         client = next((e for e in activity.entities or [] if getattr(e, "type", None) == "clientInfo"), None)
         timezone = (getattr(client, "additional_properties", None) or {}).get("timezone") if client else None
-        await self.service.remember_user(
+        turn_context.turn_state[PREFS_KEY] = await self.service.remember_user(
             actor.id,
             tenant_id=actor.tenant_id,
-            language=self._language(turn_context) if activity.locale else None,
+            language=language_from_locale(activity.locale) if activity.locale else None,
             timezone=timezone if isinstance(timezone, str) and _known_zone(timezone) else None,
             conversation=self._target(turn_context) if personal else None,
             teams_id=activity.from_property.id if activity.from_property else None,
@@ -206,7 +212,7 @@ class ActivationBot(TeamsActivityHandler):
             await turn_context.send_activity(_card_reply(help_card(language, actor.is_staff_pm)))
         elif command.name == "language":
             chosen: Language = "es" if command.argument == "es" else "en"
-            await self.service.remember_user(actor.id, tenant_id=actor.tenant_id, language=chosen)
+            await self.service.remember_user(actor.id, tenant_id=actor.tenant_id, language=chosen, chosen=True)
             await turn_context.send_activity(t("language.set", chosen))
         elif command.name == "new_project":
             if not decide(actor, Action.CREATE_PROJECT):
@@ -326,7 +332,12 @@ class ActivationBot(TeamsActivityHandler):
     async def _create_project(self, turn_context: TurnContext, request: NewProjectRequest) -> str:
         actor = self._actor(turn_context)
         channel = self._target(turn_context)
-        full = replace(request, channel=channel)
+        # The PM who creates the project is its PM, known by Teams id too (cards refresh by Teams id).
+        people = {role: list(persons) for role, persons in (request.people or {}).items()}
+        teams_id = turn_context.activity.from_property.id if turn_context.activity.from_property else None
+        pms = [p for p in people.get(Role.PROVIDER_PM, []) if p.id != actor.id]
+        people[Role.PROVIDER_PM] = [Person(actor.id, actor.name, teams_id), *pms]
+        full = replace(request, channel=channel, people=people)
         try:
             project = await self.service.create_project(actor, full, channel.tenant_id)
         except Refused as refused:
@@ -341,9 +352,7 @@ class ActivationBot(TeamsActivityHandler):
 
     async def on_teams_members_added(self, teams_members_added: list[TeamsChannelAccount], team_info: Any,
                                      turn_context: TurnContext) -> None:
-        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if any(m.id == bot_id for m in teams_members_added):
-            await turn_context.send_activity(_card_reply(welcome_card(self._language(turn_context))))
+        """Teams also announces the bot's own arrival as a member; the installation event greets."""
 
     # -- card actions ---------------------------------------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:

@@ -141,7 +141,7 @@ async def assert_refused(harness: SecureHarness, status: int, body: Any) -> None
     assert body == {"error": "unauthorized"}
     assert harness.turns == [], "the bot ran for an unauthenticated request"
     assert harness.standin.attempts == [], "something was sent to the connector"
-    assert harness.runtime.received == []
+    assert len(harness.runtime.received) == 0
     page = await harness.runtime.store.list_projects(ProjectQuery())
     assert page.items == []
 

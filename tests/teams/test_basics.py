@@ -35,9 +35,12 @@ async def test_pm_help_lists_pm_commands(harness) -> None:
     assert "new project" not in str(harness.standin.cards_in(TEAM.id)[-1])
 
 
-async def test_welcome_on_install_in_a_team_and_in_a_chat(harness) -> None:
+async def test_welcome_once_on_install_in_a_team_and_in_a_chat(harness) -> None:
+    # Teams sends both the installation event and the bot's arrival as a member: one welcome.
     await harness.post(bot_added(PM, TEAM, harness.service_url))
-    assert harness.standin.cards_in(TEAM.id)[-1]["body"][0]["text"].startswith("Hi")
+    await harness.post(installation_added(PM, TEAM, harness.service_url))
+    welcomes = [c for c in harness.standin.cards_in(TEAM.id) if c["body"][0]["text"].startswith("Hi")]
+    assert len(welcomes) == 1
     chat = personal(CUSTOMER)
     await harness.post(installation_added(CUSTOMER, chat, harness.service_url, locale="es-ES"))
     assert harness.standin.cards_in(chat.id)[-1]["body"][0]["text"].startswith("Hola")

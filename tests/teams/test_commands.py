@@ -96,3 +96,19 @@ async def test_language_preference_is_remembered_for_proactive_cards(harness) ->
     await create_project(harness, setup_values("cloud_voice_teams", porting=True))
     cards = latest_task_cards(harness, ADMIN)
     assert "Licencia adicional" in str(cards[LICENSE])
+
+
+async def test_an_explicit_language_choice_wins_over_the_locale(harness) -> None:
+    chat = personal(CUSTOMER)
+    await harness.post(message(CUSTOMER, chat, "language es", harness.service_url, locale="en-US"))
+    await harness.post(message(CUSTOMER, chat, "help", harness.service_url, locale="en-US"))
+    assert harness.standin.cards_in(chat.id)[-1]["body"][0]["text"] == "Lo que puedo hacer"
+    await harness.post(message(CUSTOMER, chat, "idioma en", harness.service_url, locale="es-ES"))
+    await harness.post(message(CUSTOMER, chat, "ayuda", harness.service_url, locale="es-ES"))
+    assert harness.standin.cards_in(chat.id)[-1]["body"][0]["text"] == "What I can do"
+
+
+async def test_the_pm_card_refresh_uses_teams_ids(harness) -> None:
+    await create_project(harness, setup_values("cloud_voice_teams", porting=True))
+    card = next(c for c in harness.standin.cards_in(TEAM.id) if (c.get("refresh") or {}).get("userIds"))
+    assert PM.teams_id in card["refresh"]["userIds"] and PM.aad_object_id not in card["refresh"]["userIds"]

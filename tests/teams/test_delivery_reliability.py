@@ -184,7 +184,7 @@ async def test_nothing_lost_nothing_twice_limits_kept(tmp_path: Path) -> None:
         first.sender._release_lease = no_release  # type: ignore[method-assign]
         crashed = False
         try:
-            await first.sweep_outbox(concurrency=8)
+            await first.sweep_outbox()
         except Crash:
             crashed = True
         assert crashed
@@ -202,7 +202,7 @@ async def test_nothing_lost_nothing_twice_limits_kept(tmp_path: Path) -> None:
         third_log: list[tuple[str, str, float]] = []
         third, third_server = await started_runtime(settings, clock, third_log)
         try:
-            results = await asyncio.gather(second.sweep_outbox(concurrency=8), third.sweep_outbox(concurrency=8))
+            results = await asyncio.gather(second.sweep_outbox(), third.sweep_outbox())
             assert sum(results) > 0
             left = await owed(second)
             assert left == [], f"still owed: {left[:5]}"
