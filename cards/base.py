@@ -46,6 +46,13 @@ def plain(text: str) -> str:
     return "".join(out).replace("\r", " ")
 
 
+def mention_name(name: str) -> str:
+    """A person's name as it may stand inside <at>...</at>: Markdown and tag characters removed
+    (escapes would not match the mention entity), so a name can never close or forge a tag."""
+    cleaned = "".join(" " if char in "\\`*_[]()#<>!|~\r\n" else char for char in name)
+    return " ".join(cleaned.split()) or "?"
+
+
 def title(text: str) -> Element:
     return {"type": "TextBlock", "text": text, "size": "Large", "weight": "Bolder", "wrap": True}
 

@@ -26,7 +26,7 @@ from bot.domain.schedule import (
 )
 from bot.domain.text import Language
 from bot.domain.transitions import allowed_actions, spec_of
-from cards.base import plain
+from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
 from cards.strings import t
 
@@ -78,8 +78,8 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
     for role in spec.owners:
         people = project.people.get(role, [])
         if mention_owners:
-            mentions.extend(MentionView(p.teams_id or p.id, p.name) for p in people)
-            names = ", ".join(f"<at>{plain(p.name)}</at>" for p in people)
+            mentions.extend(MentionView(p.teams_id or p.id, mention_name(p.name)) for p in people)
+            names = ", ".join(f"<at>{mention_name(p.name)}</at>" for p in people)
         else:
             names = ", ".join(plain(p.name) for p in people)
         owners.append((role.label.get(language), names or "—"))

@@ -1,0 +1,91 @@
+"""Every card the bot can send, in both languages, is valid Adaptive Card 1.5 (the official
+schema and the official SDK) and under 28 KB: every task of both playbooks in every state, as
+the PM, an owner and an outsider see it, and every other card."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from bot.domain.authorization import Actor
+from bot.domain.project import ConversationTarget, Person, ProjectOptions, TaskState
+from bot.domain.roles import Role
+from bot.domain.transitions import new_project
+from cards.base import card, text
+from cards.export import export_card
+from cards.help import help_card, welcome_card
+from cards.reminder import ReminderLine, reminder_card
+from cards.setup import RosterMember, SetupView, setup_card
+from cards.status import dates_card, my_tasks_card, portfolio_card, status_card
+from cards.strings import STRINGS, t
+from cards.task import task_card
+from cards.views import status_view, task_view
+from tests.conftest import TENANT, pm_actor
+from tests.support.card_validation import MAX_CARD_BYTES, cards_problems
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+LANGUAGES = ("en", "es")
+CUSTOMER = Person("cust", "Cam <at>Customer</at> [x](http://evil)", "29:cust")
+
+
+def full_project(library):
+    people = {role: [CUSTOMER] for role in Role if role is not Role.PROVIDER_PM}
+    project, _ = new_project(library, actor=pm_actor(), customer_name="Contoso **Pharma**", tenant_id=TENANT,
+                             products=("cloud_voice_teams", "officeconnect_ucaas"),
+                             options=ProjectOptions(porting=True, provider_circuit=True, hardware="bought"),
+                             kickoff=NOW.date(), timezone="America/New_York", language="en", now=NOW,
+                             requested_port_date=NOW.date() + timedelta(days=40), people=people,
+                             channel=ConversationTarget("19:c@thread.tacv2", "http://127.0.0.1:1/", TENANT))
+    return project
+
+
+def test_every_task_card_in_every_state_for_every_viewer_is_valid(library) -> None:
+    project = full_project(library)
+    viewers = [pm_actor(), Actor("cust", "Cam", TENANT), Actor("x", "Stranger", TENANT), None]
+    cards = []
+    states = [TaskState.READY, TaskState.BLOCKED, TaskState.DONE, TaskState.REOPENED, TaskState.NOT_APPLICABLE]
+    for index, key in enumerate(project.tasks):
+        record = project.tasks[key]
+        record.state = states[index % len(states)]
+        record.changed_at, record.changed_by_name = NOW, "Pat <b>PM</b>"
+        record.blocked_reason = "Waiting on [the bill](http://x) <at>Finance</at>" if record.state is TaskState.BLOCKED else None
+    for key, viewer, language in itertools.product(project.tasks, viewers, LANGUAGES):
+        cards.append(task_card(task_view(project, library, key, viewer=viewer, language=language, now=NOW,
+                                         mention_owners=viewer is None, checks=["Cam: Teams Phone Standard ✓"])))
+    assert len(cards) == len(project.tasks) * 8
+    _assert_all_valid(cards)
+
+
+def test_every_other_card_in_both_languages_is_valid(library) -> None:
+    project = full_project(library)
+    roster = [RosterMember(f"id-{i}", f"Member {i}", f"29:{i}") for i in range(40)]
+    cards = []
+    for language in LANGUAGES:
+        view = status_view(project, library, language=language, now=NOW + timedelta(days=30))
+        lines = [ReminderLine("Contoso", "Provide the CSR", "due_tomorrow", 0), ReminderLine("Contoso", "Sign the LOA", "overdue", 4)]
+        cards += [
+            welcome_card(language), help_card(language, True), help_card(language, False),
+            setup_card(SetupView(language, [("cloud_voice_teams", "Cloud Voice"), ("officeconnect_ucaas", "OfficeConnect")],
+                                 roster, ["The customer name is missing."], "2026-11-26")),
+            status_card(view), portfolio_card([view, view], language), portfolio_card([], language),
+            my_tasks_card([("Provide the CSR", "Contoso · Ready")] * 30, language), my_tasks_card([], language),
+            dates_card("Contoso", date(2027, 1, 15), [("Provide the CSR", "December 25, 2026")], language),
+            reminder_card(lines, lines, language), reminder_card([], lines, language),
+            export_card("Contoso", "https://bot.example.com/api/exports/abc.def", language),
+            card([text(t("unreachable", language, name="Cam"))]), card([text(t("reminder.snoozed", language))]),
+        ]
+    _assert_all_valid(cards)
+
+
+def test_every_string_exists_in_both_languages() -> None:
+    for key, value in STRINGS.items():
+        assert value.es.strip() and value.en.strip(), key
+
+
+def _assert_all_valid(cards: list[dict]) -> None:
+    for index, built in enumerate(cards):
+        size = len(json.dumps(built, ensure_ascii=False).encode())
+        assert size < MAX_CARD_BYTES, (index, size)
+    problems = [(i, p) for i, p in enumerate(cards_problems(cards)) if p]
+    assert problems == []
