@@ -4,9 +4,9 @@ build the runtime from the environment, `Runtime.run_due()`), timed in its own p
     python tests/bench/digest_job.py [--sweep current|per-tenant]
 
 Prints one JSON object: run-due's counts, wall and CPU seconds (time.process_time, all
-threads), peak RSS (VmHWM) and RSS once the modules are imported. `--sweep per-tenant` measures a
-PROPOSED outbox sweep instead of Runtime.sweep_outbox (nothing else changes; see
-`per_tenant_sweep`): run-due's steps are then called one by one, in run_due's order.
+threads), peak RSS (VmHWM) and RSS once the modules are imported. `--sweep per-tenant` calls
+run-due's steps one by one (it measured the per-tenant outbox sweep while that was a proposal;
+Runtime.sweep_outbox now is that sweep, so both modes measure the same code).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import asyncio
 import json
 import sys
 import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -24,41 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.app import Runtime, build_runtime  # noqa: E402
+from bot.app import build_runtime  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.scheduled import record_due_digests  # noqa: E402
-from bot.storage.contract import ProjectQuery  # noqa: E402
-
-
-async def per_tenant_sweep(runtime: Runtime, max_tenants: int = 256) -> int:
-    """PROPOSED replacement of Runtime.sweep_outbox: list the projects owing messages (ids and
-    tenants only), then drain each tenant's projects one after another in a worker of its
-    own, all tenants at once (up to `max_tenants`). The per-tenant rate, not a page barrier
-    or a fixed number of concurrent projects, then sets the pace: every tenant always has a
-    message ready when its next send slot comes."""
-    by_tenant: dict[str, deque[str]] = {}
-    continuation: str | None = None
-    while True:
-        page = await runtime.store.list_projects(ProjectQuery(with_outbox=True), page_size=100, continuation=continuation)
-        for summary in page.items:
-            by_tenant.setdefault(summary.tenant_id, deque()).append(summary.id)
-        continuation = page.continuation
-        if not continuation:
-            break
-    gate = asyncio.Semaphore(max_tenants)
-
-    async def worker(queue: deque[str]) -> int:
-        delivered = 0
-        async with gate:
-            while queue:
-                project_id = queue.popleft()
-                try:
-                    delivered += await runtime.sender.drain(project_id)
-                except Exception:
-                    continue
-        return delivered
-
-    return sum(await asyncio.gather(*(worker(q) for q in by_tenant.values())))
 
 
 async def main(sweep: str) -> dict[str, Any]:
@@ -74,7 +41,7 @@ async def main(sweep: str) -> dict[str, Any]:
             recorded = await record_due_digests(runtime.store, runtime.library, now)
             portfolio = await runtime.scheduled.send_portfolio_digests(recorded, now)
             reminders = await runtime.scheduled.send_reminders(now)
-            delivered = await per_tenant_sweep(runtime)
+            delivered = await runtime.sweep_outbox()  # the per-tenant sweep, now the bot's own
             await runtime.settle()
             counts = {"digests": len(recorded), "portfolio": portfolio, "reminders": reminders, "outbox": delivered}
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
