@@ -5,20 +5,15 @@ licensing task cards show what the tenant has and lacks."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
-from bot.app import RUNTIME_KEY, create_app
 from bot.config import Settings
 from tests.graph.conftest import APP_ID, CLIENT_ID, SECRET
 from tests.graph.standin import GraphStandIn, User
-from tests.support.connector_standin import ConnectorStandIn
 from tests.support.teams_activities import message, personal
-from tests.teams.conftest import ADMIN, CUSTOMER, PM, TEAM, TENANT, FakeClock, Harness, roster_accounts
+from tests.teams.conftest import ADMIN, CUSTOMER, PM, TEAM, TENANT, Harness, harness_env, running_harness
 from tests.teams.flows import create_project, setup_values
 
 pytestmark = pytest.mark.graph
@@ -26,21 +21,12 @@ pytestmark = pytest.mark.graph
 
 @pytest.fixture
 async def graph_harness(tmp_path: Path, standin: GraphStandIn, tls: tuple[Path, Path]) -> AsyncIterator[Harness]:
-    env = {"ALLOW_ANONYMOUS": "1", "DATA_DIR": str(tmp_path), "PM_AAD_IDS": PM.aad_object_id, "SCHEDULER": "0",
-           "SEND_INTERVAL": "0", "GRAPH_CLIENT_ID": CLIENT_ID, "GRAPH_CLIENT_SECRET": SECRET, "GRAPH_ENDPOINT": standin.base,
-           "GRAPH_AUTHORITY_HOST": f"127.0.0.1:{standin.port}", "TEAMS_APP_ID": APP_ID, "GRAPH_CA_BUNDLE": str(tls[0])}
-    settings = Settings.from_env(env)
+    settings = Settings.from_env(harness_env(
+        tmp_path, GRAPH_CLIENT_ID=CLIENT_ID, GRAPH_CLIENT_SECRET=SECRET, GRAPH_ENDPOINT=standin.base,
+        GRAPH_AUTHORITY_HOST=f"127.0.0.1:{standin.port}", TEAMS_APP_ID=APP_ID, GRAPH_CA_BUNDLE=str(tls[0])))
     assert settings.graph is not None
-    clock = FakeClock(datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
-    async with ConnectorStandIn(roster=roster_accounts(), default_tenant_id=TENANT) as connector:
-        app = create_app(settings, clock=clock, scheduler=False)
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        try:
-            async with aiohttp.ClientSession() as session:
-                yield Harness(str(server.make_url("")).rstrip("/"), connector, app[RUNTIME_KEY], clock, session)
-        finally:
-            await server.close()
+    async with running_harness(settings) as running:
+        yield running
 
 
 def tenant_with(standin: GraphStandIn, *, denied: set[str] | None = None, licensed: bool = True) -> None:

@@ -4,6 +4,7 @@ bot sends, and Teams users in two tenants."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from aiohttp.test_utils import TestServer
 from bot.app import RUNTIME_KEY, Runtime, create_app
 from bot.config import Settings
 from tests.support.connector_standin import ConnectorStandIn
-from tests.support.teams_activities import TeamsUser, channel, personal
+from tests.support.teams_activities import TeamsUser, channel
 
 TENANT = "11111111-1111-1111-1111-111111111111"
 OTHER_TENANT = "22222222-2222-2222-2222-222222222222"
@@ -72,10 +73,14 @@ def roster_accounts() -> list[dict[str, Any]]:
              "userPrincipalName": f"{u.name.split()[0].lower()}@contoso.com", "userRole": "user"} for u in ROSTER]
 
 
-@pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    settings = Settings.from_env({"ALLOW_ANONYMOUS": "1", "DATA_DIR": str(tmp_path), "PM_AAD_IDS": PM.aad_object_id,
-                                  "SCHEDULER": "0", "SEND_INTERVAL": "0"})
+def harness_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"ALLOW_ANONYMOUS": "1", "DATA_DIR": str(tmp_path), "PM_AAD_IDS": PM.aad_object_id, "SCHEDULER": "0",
+            "SEND_INTERVAL": "0", **extra}
+
+
+@asynccontextmanager
+async def running_harness(settings: Settings) -> AsyncIterator[Harness]:
+    """The real app on loopback with a Bot Connector stand-in, on a clock the test moves."""
     clock = FakeClock(datetime(2026, 11, 26, 15, 0, tzinfo=UTC))
     async with ConnectorStandIn(roster=roster_accounts(), default_tenant_id=TENANT) as standin:
         app = create_app(settings, clock=clock, scheduler=False)
@@ -88,5 +93,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
             await server.close()
 
 
-def personal_of(user: TeamsUser):
-    return personal(user)
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running_harness(Settings.from_env(harness_env(tmp_path))) as running:
+        yield running
