@@ -364,18 +364,24 @@ def test_cloud_voice_phases_and_task_counts(cv: dict) -> None:
     assert conditions == {"porting": "porting", "hardware_shipment": "hardware"}
 
 
-def test_cloud_voice_phase_titles_follow_source(
-    cv: dict, cloud_voice_source: str
-) -> None:
-    text = norm(cloud_voice_source)
+def assert_phase_titles_in_source_order(playbook: dict, text: str) -> None:
+    """Each phase's Spanish title (its first part) appears in the source after the previous one."""
     position = 0
-    for phase in cv["phase"]:
+    for phase in playbook["phase"]:
         parts = [norm(p) for p in phase["title"]["es"].split(" — ")]
         found = text.find(parts[0], position)
         assert found >= 0, f"phase title {parts[0]!r} not found in source order"
         position = found
         for part in parts[1:]:
             assert norm_title(part) in text, part
+
+
+def test_cloud_voice_phase_titles_follow_source(
+    cv: dict, cloud_voice_source: str
+) -> None:
+    text = norm(cloud_voice_source)
+    assert_phase_titles_in_source_order(cv, text)
+    for phase in cv["phase"]:
         if "duration" in phase:
             assert norm(phase["duration"]["es"]) in text, phase["id"]
 
@@ -564,15 +570,7 @@ def test_officeconnect_every_bullet_is_one_task(
 def test_officeconnect_phase_titles_follow_source(
     oc: dict, officeconnect_source: str
 ) -> None:
-    text = norm(officeconnect_source)
-    position = 0
-    for phase in oc["phase"]:
-        parts = [norm(p) for p in phase["title"]["es"].split(" — ")]
-        found = text.find(parts[0], position)
-        assert found >= 0, f"phase title {parts[0]!r} not found in source order"
-        position = found
-        for part in parts[1:]:
-            assert norm_title(part) in text, part
+    assert_phase_titles_in_source_order(oc, norm(officeconnect_source))
 
 
 def test_officeconnect_key_owners_and_milestones(oc: dict) -> None:
