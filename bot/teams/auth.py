@@ -39,6 +39,7 @@ import binascii
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,7 @@ KEYS_MAX_AGE = 24 * 3600.0
 MIN_REFRESH_INTERVAL = 60.0
 RETRY_INTERVAL_WITHOUT_KEYS = 5.0
 FETCH_TIMEOUT = 5.0
+CLIENT_CACHE_CAPACITY = 64  # Teams uses a handful of service URLs (one per region)
 
 
 class Unauthorized(PermissionError):
@@ -287,8 +289,32 @@ def _identity_key(claims_identity: ClaimsIdentity) -> tuple[Any, ...]:
     return tuple(claims.get(name) for name in ("aud", "azp", "appid", "ver"))
 
 
+class ClientCache:
+    """At most `capacity` clients, least recently used dropped first: keys include the
+    activity's service URL, which an anonymous (local) caller chooses freely."""
+
+    def __init__(self, capacity: int = CLIENT_CACHE_CAPACITY) -> None:
+        self.capacity = capacity
+        self._clients: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        client = self._clients.get(key)
+        if client is not None:
+            self._clients.move_to_end(key)
+        return client
+
+    def put(self, key: tuple[Any, ...], client: Any) -> None:
+        self._clients[key] = client
+        self._clients.move_to_end(key)
+        while len(self._clients) > self.capacity:
+            self._clients.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+
 class _CachingConnectorFactory(ConnectorFactory):
-    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[Any, ...], Any], identity: tuple[Any, ...]) -> None:
+    def __init__(self, inner: ConnectorFactory, cache: ClientCache, identity: tuple[Any, ...]) -> None:
         self._inner = inner
         self._cache = cache
         self._identity = identity
@@ -298,7 +324,7 @@ class _CachingConnectorFactory(ConnectorFactory):
         client = self._cache.get(key)
         if client is None:
             client = await self._inner.create(service_url, audience)
-            self._cache[key] = client
+            self._cache.put(key, client)
         return client
 
 
@@ -309,8 +335,8 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
         self._inner = inner
         self.app_id = app_id
         self.keys = keys  # None when anonymous
-        self._connectors: dict[tuple[Any, ...], Any] = {}
-        self._token_clients: dict[tuple[Any, ...], UserTokenClient] = {}
+        self._connectors = ClientCache()
+        self._token_clients = ClientCache()
 
     @property
     def anonymous(self) -> bool:
@@ -322,7 +348,7 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
                 # No app id means no audience to check a token against; refuse rather than guess.
                 raise Unauthorized("a token was sent to a bot running without an app id")
             try:
-                return await self._inner.authenticate_request(activity, None)
+                return self._reusing_connectors(await self._inner.authenticate_request(activity, None))
             except Exception as error:  # noqa: BLE001 - e.g. an emulator-channel activity without a recipient
                 raise Unauthorized(f"anonymous request refused ({type(error).__name__})") from None
         token = bearer_token(auth_header)
@@ -341,6 +367,13 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
         identity = result.claims_identity
         if identity is None or not identity.is_authenticated or identity.get_claim_value("aud") != self.app_id:
             raise Unauthorized("validation returned no identity for this bot")
+        return self._reusing_connectors(result)
+
+    def _reusing_connectors(self, result: AuthenticateRequestResult) -> AuthenticateRequestResult:
+        """The incoming turn's connector factory, caching like the proactive one (see below)."""
+        if result.connector_factory is not None and result.claims_identity is not None:
+            result.connector_factory = _CachingConnectorFactory(result.connector_factory, self._connectors,
+                                                                _identity_key(result.claims_identity))
         return result
 
     async def _precheck(self, token: str, activity: Activity, keys: AsyncSigningKeys) -> None:
@@ -376,18 +409,19 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
 
     # botbuilder 4.17.1 builds a new ConnectorClient and UserTokenClient for every turn, incoming
     # or proactive: each costs about 3 ms of CPU (msrest's retry policy set-up) and its own HTTP
-    # session. They hold nothing turn-specific, so one per (app, service URL, audience) is reused
-    # (measured: CPU per click 21 -> 12.5 ms; tests/bench, docs/performance.md).
+    # session. They hold nothing turn-specific, so one per (app, service URL, audience) is reused,
+    # for proactive turns here and for incoming ones in `_reusing_connectors` (tests/bench,
+    # docs/performance.md).
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return _CachingConnectorFactory(self._inner.create_connector_factory(claims_identity), self._connectors,
                                         _identity_key(claims_identity))
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         key = _identity_key(claims_identity)
-        client = self._token_clients.get(key)
+        client: UserTokenClient | None = self._token_clients.get(key)
         if client is None:
             client = await self._inner.create_user_token_client(claims_identity)
-            self._token_clients[key] = client
+            self._token_clients.put(key, client)
         return client
 
     def create_bot_framework_client(self) -> Any:
