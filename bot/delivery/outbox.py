@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -35,7 +36,14 @@ from bot.graph.errors import (
 )
 from bot.graph.licensing import LicensingReport
 from bot.licence_checks import report_key
-from bot.storage.contract import ConcurrencyConflict, Store, update_project, user_key
+from bot.storage.contract import (
+    ConcurrencyConflict,
+    Store,
+    Versioned,
+    update_project,
+    update_project_versioned,
+    user_key,
+)
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
@@ -49,6 +57,12 @@ class GraphPort(Protocol):
 
     async def check_licensing(self, tenant_id: str, user_ids: list[str], shared_device_user_ids: list[str] = ...,
                               resource_account_ids: list[str] = ..., *, names: dict[str, str] | None = None) -> LicensingReport: ...
+
+
+@dataclass(slots=True)
+class _SharedLock:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,29 +84,42 @@ class OutboxSender:
         self.clock = clock
         self.instance_id = instance_id or uuid.uuid4().hex[:12]
         self.renderer = Renderer(store, library, is_staff_pm=is_staff_pm, clock=clock)
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks: dict[str, _SharedLock] = {}
 
     async def drain(self, project_id: str) -> int:
-        """Send everything the project owes now; returns how many items were settled."""
-        lock = self._locks.setdefault(project_id, asyncio.Lock())
-        async with lock:
-            if not await self._take_lease(project_id):
-                return 0
+        """Send everything the project owes now; returns how many items were settled.
+
+        Each write hands back the project as saved, so the next step starts from it rather
+        than reading again: a one-item outbox costs the lease write and the settling write
+        (which also gives the lease back), each with one read at most."""
+        async with self._project_lock(project_id):
+            current = await self._take_lease(project_id)
             settled = 0
             try:
-                while True:
-                    current = await self.store.load_project(project_id)
-                    if current is None or not current.value.outbox:
-                        return settled
-                    project = current.value
-                    item = project.outbox[0]
-                    result = await self._deliver(project, item)
-                    await self._settle(project_id, result)
+                while current is not None:
+                    result = await self._deliver(current.value, current.value.outbox[0])
+                    current = await self._settle(project_id, result, current)
                     settled += 1
-            finally:
-                await self._release_lease(project_id)
+            except BaseException:
+                await self._release_lease(project_id)  # another instance may go on at once
+                raise
+            return settled
 
-    async def _take_lease(self, project_id: str) -> bool:
+    @asynccontextmanager
+    async def _project_lock(self, project_id: str) -> AsyncIterator[None]:
+        """One drain per project in this process; the entry goes when nobody holds or awaits it."""
+        entry = self._locks.setdefault(project_id, _SharedLock())
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._locks[project_id]
+
+    async def _take_lease(self, project_id: str) -> Versioned[Project] | None:
+        """The project with this instance's lease on it, or None (no outbox, or leased elsewhere)."""
         now = self.clock()
 
         def take(project: Project) -> bool:
@@ -106,40 +133,55 @@ class OutboxSender:
             return True
 
         try:
-            taken, _ = await update_project(self.store, project_id, take, lambda _: [])
+            taken, leased = await update_project_versioned(self.store, project_id, take, lambda _: [],
+                                                           write_if=lambda took: took)
         except KeyError:
-            return False
-        return taken
+            return None
+        return leased if taken else None
 
     async def _release_lease(self, project_id: str) -> None:
-        def release(project: Project) -> None:
-            if project.outbox_lease_owner == self.instance_id:
-                project.outbox_lease_owner = None
-                project.outbox_lease_until = None
+        def release(project: Project) -> bool:
+            if project.outbox_lease_owner != self.instance_id:
+                return False
+            project.outbox_lease_owner = None
+            project.outbox_lease_until = None
+            return True
 
         try:
-            await update_project(self.store, project_id, release, lambda _: [])
+            await update_project(self.store, project_id, release, lambda _: [], write_if=lambda released: released)
         except (KeyError, ConcurrencyConflict):
             pass  # the lease expires by itself
 
-    async def _settle(self, project_id: str, result: Delivered) -> None:
+    async def _settle(self, project_id: str, result: Delivered, leased: Versioned[Project]) -> Versioned[Project] | None:
+        """Remove the sent item and record the result; with the last item, the lease goes too.
+        Returns the project as saved while the lease is still held (more to send), else None."""
         now = self.clock()
 
         def remove(project: Project) -> list[Event]:
-            if not any(o.id == result.item_id for o in project.outbox):
-                return []
-            project.outbox = [o for o in project.outbox if o.id != result.item_id]
-            for key, copy in result.copies:
-                record = project.tasks.get(key)
-                if record is not None and copy not in record.card_copies:
-                    record.card_copies.append(copy)
-            project.outbox_lease_until = now + LEASE  # still working: extend
+            found = any(o.id == result.item_id for o in project.outbox)
+            if found:
+                project.outbox = [o for o in project.outbox if o.id != result.item_id]
+                for key, copy in result.copies:
+                    record = project.tasks.get(key)
+                    if record is not None and copy not in record.card_copies:
+                        record.card_copies.append(copy)
+            if project.outbox_lease_owner == self.instance_id:
+                if project.outbox:
+                    project.outbox_lease_until = now + LEASE  # still working: extend
+                else:
+                    project.outbox_lease_owner = None
+                    project.outbox_lease_until = None
+            if not found:
+                return []  # settled already (a crashed run's resend)
             event_id, seq = project.next_event_id()
             return [Event(id=event_id, project_id=project.id, seq=seq, at=now, kind="message_" + result.status,
                           actor_id=SYSTEM_ACTOR[0], actor_name=SYSTEM_ACTOR[1],
                           data={"item": result.item_id, "detail": result.detail})]
 
-        await update_project(self.store, project_id, remove, lambda events: events)
+        _, saved = await update_project_versioned(self.store, project_id, remove, lambda events: events,
+                                                  start_from=leased)
+        still_leased = saved.value.outbox_lease_owner == self.instance_id and bool(saved.value.outbox)
+        return saved if still_leased else None
 
     async def _deliver(self, project: Project, item: OutboxItem) -> Delivered:
         """Send one item. Permanent failures are absorbed (and reported); transient ones raise

@@ -133,6 +133,7 @@ async def update_project(
     events_of: Callable[[R], list[Event]],
     attempts: int = 8,
     write_if: Callable[[R], bool] | None = None,
+    start_from: Versioned[Project] | None = None,
 ) -> tuple[R, Project]:
     """Read, decide, write with the etag; on a conflict re-read and decide again.
 
@@ -140,20 +141,36 @@ async def update_project(
     (nothing is written), and `write_if` may decline the write for a result that changed
     nothing. Returns the last result and the project as saved (or as read).
     """
-    for _ in range(attempts):
-        current = await store.load_project(project_id)
+    result, saved = await update_project_versioned(store, project_id, decide, events_of, attempts, write_if, start_from)
+    return result, saved.value
+
+
+async def update_project_versioned(
+    store: Store,
+    project_id: str,
+    decide: Callable[[Project], Awaitable[R] | R],
+    events_of: Callable[[R], list[Event]],
+    attempts: int = 8,
+    write_if: Callable[[R], bool] | None = None,
+    start_from: Versioned[Project] | None = None,
+) -> tuple[R, Versioned[Project]]:
+    """`update_project`, returning the project with its new etag, so the caller's next change
+    can start from it. `start_from` (a copy the caller just read or wrote, which `decide` may
+    change) saves the first read; a conflict falls back to reading the current version."""
+    for attempt in range(attempts):
+        current = start_from if attempt == 0 and start_from is not None else await store.load_project(project_id)
         if current is None:
             raise KeyError(project_id)
         project = current.value
         outcome = decide(project)
         result: R = await outcome if isinstance(outcome, Awaitable) else outcome  # type: ignore[assignment]
         if write_if is not None and not write_if(result):
-            return result, current.value  # nothing to write (a refusal): one read, no write
+            return result, current  # nothing to write (a refusal): one read, no write
         try:
-            await store.save_project(project, current.etag, events_of(result))
+            etag = await store.save_project(project, current.etag, events_of(result))
         except ConcurrencyConflict:
             continue
-        return result, project
+        return result, Versioned(project, etag)
     raise StoreUnavailable(f"project {project_id} kept changing under {attempts} attempts")
 
 
