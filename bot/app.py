@@ -29,7 +29,13 @@ from bot.scheduled import ScheduledWork, record_due_digests
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import ProjectQuery, Store
 from bot.storage.sqlite_store import SqliteStore
-from bot.teams.auth import SigningKeysUnavailable, Unauthorized, bearer_token, build_authentication
+from bot.teams.auth import (
+    SigningKeysUnavailable,
+    TeamsBotAuthentication,
+    Unauthorized,
+    bearer_token,
+    build_authentication,
+)
 from bot.teams.handler import ActivationBot
 from bot.teams.messenger import BotbuilderMessenger
 from bot.teams.state_storage import StoreBackedBotState
@@ -124,6 +130,16 @@ class Runtime:
         """Wait for deferred work (tests and jobs)."""
         while self.background:
             await asyncio.gather(*list(self.background), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Finish deferred work, then close every connection the runtime opened."""
+        await self.settle()
+        if self.graph is not None:
+            await self.graph.close()
+        authentication = self.adapter.bot_framework_authentication
+        if isinstance(authentication, TeamsBotAuthentication):
+            await authentication.close()
+        await self.store.close()
 
 
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
@@ -316,10 +332,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
-        await runtime.settle()
-        if runtime.graph is not None:
-            await runtime.graph.close()
-        await runtime.store.close()
+        await runtime.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app

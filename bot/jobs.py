@@ -21,9 +21,7 @@ async def run_due(settings: Settings) -> dict[str, int]:
     try:
         counts = await runtime.run_due()
     finally:
-        if runtime.graph is not None:
-            await runtime.graph.close()
-        await runtime.store.close()
+        await runtime.close()
     log.info("run-due: %s", counts)
     return counts
 

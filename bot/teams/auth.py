@@ -60,6 +60,8 @@ from botframework.connector.auth import (
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from jwt.algorithms import RSAAlgorithm
 
+from bot.teams.connector_http import use_aiohttp
+
 log = logging.getLogger(__name__)
 
 CHANNEL_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER  # https://api.botframework.com
@@ -73,6 +75,7 @@ MIN_REFRESH_INTERVAL = 60.0
 RETRY_INTERVAL_WITHOUT_KEYS = 5.0
 FETCH_TIMEOUT = 5.0
 CLIENT_CACHE_CAPACITY = 64  # Teams uses a handful of service URLs (one per region)
+CONNECTOR_CONNECTIONS = 100  # open connections to the Bot Connector at once, all service URLs together
 
 
 class Unauthorized(PermissionError):
@@ -314,16 +317,18 @@ class ClientCache:
 
 
 class _CachingConnectorFactory(ConnectorFactory):
-    def __init__(self, inner: ConnectorFactory, cache: ClientCache, identity: tuple[Any, ...]) -> None:
+    def __init__(self, inner: ConnectorFactory, cache: ClientCache, identity: tuple[Any, ...],
+                 http: Callable[[], aiohttp.ClientSession]) -> None:
         self._inner = inner
         self._cache = cache
         self._identity = identity
+        self._http = http
 
     async def create(self, service_url: str, audience: str | None = None) -> Any:
         key = (*self._identity, service_url, audience)
         client = self._cache.get(key)
         if client is None:
-            client = await self._inner.create(service_url, audience)
+            client = use_aiohttp(await self._inner.create(service_url, audience), self._http())
             self._cache.put(key, client)
         return client
 
@@ -337,6 +342,17 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
         self.keys = keys  # None when anonymous
         self._connectors = ClientCache()
         self._token_clients = ClientCache()
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        """The HTTP session every connector client sends on (made in the running loop)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONNECTOR_CONNECTIONS))
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
 
     @property
     def anonymous(self) -> bool:
@@ -373,7 +389,7 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
         """The incoming turn's connector factory, caching like the proactive one (see below)."""
         if result.connector_factory is not None and result.claims_identity is not None:
             result.connector_factory = _CachingConnectorFactory(result.connector_factory, self._connectors,
-                                                                _identity_key(result.claims_identity))
+                                                                _identity_key(result.claims_identity), self._http)
         return result
 
     async def _precheck(self, token: str, activity: Activity, keys: AsyncSigningKeys) -> None:
@@ -414,7 +430,7 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
     # docs/performance.md).
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return _CachingConnectorFactory(self._inner.create_connector_factory(claims_identity), self._connectors,
-                                        _identity_key(claims_identity))
+                                        _identity_key(claims_identity), self._http)
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         key = _identity_key(claims_identity)
