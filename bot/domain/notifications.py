@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import OutboxItem, Project
+from bot.domain.schedule import first_reminder_at
 from bot.domain.transitions import Change, spec_of
 
 CHANNEL = "channel"
@@ -22,6 +23,9 @@ def plan_notifications(project: Project, library: PlaybookLibrary, change: Chang
     """Append to the project's outbox what this change should tell whom; returns the new items."""
     if not change.events:
         return []
+    # Reminders are owed later: the reminder pass loads the project from this moment on (the
+    # change itself made it due at once; the exact moment spares the pass a load and a write).
+    project.next_reminder_at = first_reminder_at(project, library, now)
     anchor = change.events[0].id
     items: list[OutboxItem] = []
 

@@ -7,7 +7,7 @@ serialisation the stores use.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -267,6 +267,11 @@ class Project:
     last_digest_week: str | None = None
     last_forecast: dict[str, str] = field(default_factory=dict)  # dates shown in the last digest
     next_digest_at: datetime | None = None
+    # When the reminder pass should look at this project next (indexed by the stores). A
+    # recorded change makes it due at once, `plan_notifications` narrows that to the start of
+    # the first local day with a reminder line, and the pass moves it past the people it has
+    # reminded. None: nothing to remind about until a change.
+    next_reminder_at: datetime | None = None
     outbox_lease_owner: str | None = None  # the bot instance delivering this outbox now
     outbox_lease_until: datetime | None = None
 
@@ -342,6 +347,8 @@ class Project:
             "lastDigestWeek": self.last_digest_week,
             "lastForecast": dict(self.last_forecast),
             "nextDigestAt": _dt(self.next_digest_at),
+            # UTC, so the stores can compare it as text with a UTC instant.
+            "nextReminderAt": _dt(self.next_reminder_at.astimezone(UTC)) if self.next_reminder_at else None,
             "outboxLease": {"owner": self.outbox_lease_owner, "until": _dt(self.outbox_lease_until)},
             # Derived fields the stores index for listing queries.
             "outboxCount": len(self.outbox),
@@ -378,6 +385,8 @@ class Project:
             last_digest_week=data.get("lastDigestWeek"),
             last_forecast=dict(data.get("lastForecast", {})),
             next_digest_at=_parse_dt(data.get("nextDigestAt")),
+            # A document written before reminders were scheduled: due at once, the pass sets it.
+            next_reminder_at=_parse_dt(data["nextReminderAt"]) if "nextReminderAt" in data else created,
             outbox_lease_owner=(data.get("outboxLease") or {}).get("owner"),
             outbox_lease_until=_parse_dt((data.get("outboxLease") or {}).get("until")),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.domain.playbook import DateRuleKind, Milestone, PlaybookLibrary, TaskSpec
@@ -28,6 +29,11 @@ def local_date(moment: datetime, tz: ZoneInfo) -> date:
 
 def end_of_local_day(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, END_OF_DAY, tzinfo=tz).astimezone(UTC)
+
+
+def start_of_local_day(day: date, tz: ZoneInfo) -> datetime:
+    """The first instant of that local day, UTC (a midnight skipped by DST maps to the day's first hour)."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def first_of_next_month(day: date) -> date:
@@ -177,6 +183,43 @@ def overdue_tasks(project: Project, schedule: Schedule, now: datetime) -> list[O
         if dates.due_at < now:
             result.append(Overdue(key=key, days_late=max(1, (today - dates.planned_due).days), due=dates.planned_due))
     return sorted(result, key=lambda o: (-o.days_late, o.key))
+
+
+ReminderKind = Literal["due_tomorrow", "overdue"]
+
+
+def reminder_kind(today: date, due: date) -> ReminderKind | None:
+    """What an open task due on `due` puts in its owners' reminder on the local day `today`."""
+    if due == today + timedelta(days=1):
+        return "due_tomorrow"
+    if today > due:
+        return "overdue"
+    return None
+
+
+def next_reminder_day(project: Project, schedule: Schedule, from_day: date) -> date | None:
+    """The first local day from `from_day` on which an open task is due the next day or overdue.
+    None when no task is open: only a change (which the reminder pass hears of) can open one."""
+    first: date | None = None
+    for key, record in project.tasks.items():
+        if not record.state.is_open:
+            continue
+        due = schedule.dates[key].planned_due
+        if reminder_kind(from_day, due) is not None:
+            day = from_day
+        elif from_day < due:
+            day = due - timedelta(days=1)
+        else:  # due on from_day itself: nothing that day, overdue from the next
+            day = due + timedelta(days=1)
+        first = day if first is None else min(first, day)
+    return first
+
+
+def first_reminder_at(project: Project, library: PlaybookLibrary, now: datetime) -> datetime | None:
+    """The start of the first local day, from today, on which the project gives anyone a reminder line."""
+    tz = zone(project)
+    day = next_reminder_day(project, compute_schedule(project, library, now), local_date(now, tz))
+    return start_of_local_day(day, tz) if day else None
 
 
 def waiting_on(project: Project, library: PlaybookLibrary) -> dict[str, list[str]]:

@@ -309,6 +309,10 @@ def _record(
     on_behalf: bool = False,
     data: dict[str, object] | None = None,
 ) -> None:
+    # Every change of tasks, dates or people is recorded here, and any of them may give someone
+    # a reminder line today: the reminder pass looks at the project again (plan_notifications
+    # then narrows this to the exact moment).
+    project.next_reminder_at = now
     event_id, seq = project.next_event_id()
     change.events.append(
         Event(

@@ -81,6 +81,7 @@ class ProjectQuery:
     pm_id: str | None = None
     active_only: bool = False
     digest_due_before: datetime | None = None
+    reminder_due_before: datetime | None = None  # next_reminder_at at or before this instant
     with_outbox: bool = False
 
 

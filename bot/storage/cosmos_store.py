@@ -83,6 +83,7 @@ import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC
 from typing import Any
 from urllib.parse import urlparse
 
@@ -565,6 +566,10 @@ class CosmosStore:
         if query.digest_due_before is not None:
             clauses.append("IS_STRING(c.nextDigestAt) AND c.nextDigestAt <= @due")
             params.append({"name": "@due", "value": query.digest_due_before.isoformat()})
+        if query.reminder_due_before is not None:
+            # No nextReminderAt at all: written before reminders were scheduled, due at once.
+            clauses.append("(NOT IS_DEFINED(c.nextReminderAt) OR (IS_STRING(c.nextReminderAt) AND c.nextReminderAt <= @remind))")
+            params.append({"name": "@remind", "value": query.reminder_due_before.astimezone(UTC).isoformat()})
         if query.with_outbox:
             clauses.append("c.outboxCount > 0")
         sql = f"SELECT {_SUMMARY_FIELDS} FROM c WHERE " + " AND ".join(clauses)  # noqa: S608 - fixed text

@@ -13,6 +13,7 @@ import json
 import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,7 +40,8 @@ CREATE TABLE IF NOT EXISTS projects (
     next_digest_at TEXT,
     outbox_count INTEGER NOT NULL,
     etag TEXT NOT NULL,
-    doc TEXT NOT NULL
+    doc TEXT NOT NULL,
+    next_reminder_at TEXT
 );
 CREATE INDEX IF NOT EXISTS projects_tenant ON projects(tenant_id, id);
 CREATE TABLE IF NOT EXISTS events (
@@ -55,6 +57,22 @@ CREATE TABLE IF NOT EXISTS directory (
     doc TEXT NOT NULL
 );
 """
+
+
+def _add_reminder_column(connection: sqlite3.Connection) -> None:
+    """A database made before reminders were scheduled: add the column, every project due at
+    once (its document has no nextReminderAt, which reads as due too); the next reminder pass
+    sets each one."""
+    connection.execute("BEGIN IMMEDIATE")  # checked inside the transaction: another process may be opening it too
+    try:
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(projects)")}
+        if "next_reminder_at" not in columns:
+            connection.execute("ALTER TABLE projects ADD COLUMN next_reminder_at TEXT")
+            connection.execute("UPDATE projects SET next_reminder_at = json_extract(doc, '$.createdAt')")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 class SqliteStore:
@@ -80,6 +98,8 @@ class SqliteStore:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.executescript(_SCHEMA)
+        _add_reminder_column(connection)
+        connection.execute("CREATE INDEX IF NOT EXISTS projects_reminder ON projects(next_reminder_at)")
         self._connection = connection
 
     async def close(self) -> None:
@@ -112,9 +132,10 @@ class SqliteStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             db.execute(
-                "INSERT INTO projects VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO projects (id, tenant_id, pm_ids, active, next_digest_at, outbox_count, etag, doc, next_reminder_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
                 (doc["id"], doc["tenantId"], json.dumps(doc["pmIds"]), int(doc["active"]), doc["nextDigestAt"],
-                 doc["outboxCount"], etag, json.dumps(doc)),
+                 doc["outboxCount"], etag, json.dumps(doc), doc["nextReminderAt"]),
             )
             self._insert_events(events)
         except sqlite3.IntegrityError:
@@ -143,10 +164,10 @@ class SqliteStore:
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         cursor = db.execute(
-            "UPDATE projects SET tenant_id=?, pm_ids=?, active=?, next_digest_at=?, outbox_count=?, etag=?, doc=?"
-            " WHERE id=? AND etag=?",
+            "UPDATE projects SET tenant_id=?, pm_ids=?, active=?, next_digest_at=?, outbox_count=?, etag=?, doc=?,"
+            " next_reminder_at=? WHERE id=? AND etag=?",
             (doc["tenantId"], json.dumps(doc["pmIds"]), int(doc["active"]), doc["nextDigestAt"], doc["outboxCount"],
-             new_etag, json.dumps(doc), doc["id"], etag),
+             new_etag, json.dumps(doc), doc["nextReminderAt"], doc["id"], etag),
         )
         if cursor.rowcount != 1:
             db.execute("ROLLBACK")
@@ -178,6 +199,9 @@ class SqliteStore:
         if query.digest_due_before is not None:
             clauses.append("next_digest_at IS NOT NULL AND next_digest_at <= ?")
             params.append(query.digest_due_before.isoformat())
+        if query.reminder_due_before is not None:
+            clauses.append("next_reminder_at IS NOT NULL AND next_reminder_at <= ?")
+            params.append(query.reminder_due_before.astimezone(UTC).isoformat())
         if query.with_outbox:
             clauses.append("outbox_count > 0")
         if continuation:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -242,6 +243,42 @@ async def test_list_projects_filters_by_tenant_pm_activity_digest_and_outbox(sto
         next_digest_at=NOW - timedelta(hours=1), outbox_count=1,
     )
     assert summaries["p-3"].active is False and summaries["p-4"].outbox_count == 2
+
+
+@pytest.mark.asyncio
+async def test_list_projects_filters_by_next_reminder_and_follows_each_save(store: Store) -> None:
+    due = {"r-past": NOW - timedelta(hours=1), "r-now": NOW, "r-later": NOW + timedelta(days=1), "r-never": None,
+           # the same instant as r-past, written in another zone: stored in UTC, compared as such
+           "r-zoned": (NOW - timedelta(hours=1)).astimezone(ZoneInfo("America/Los_Angeles"))}
+    etags = {}
+    for project_id, moment in due.items():
+        project, events = make_project(project_id)
+        project.next_reminder_at = moment
+        etags[project_id] = await store.create_project(project, events)
+    done, done_events = make_project("r-done")
+    done_events += complete(done)
+    done.next_reminder_at = NOW - timedelta(days=1)
+    await store.create_project(done, done_events)
+
+    async def listed(**filters: Any) -> list[str]:
+        return ids(await all_pages(store, ProjectQuery(**filters), page_size=2))
+
+    assert await listed(reminder_due_before=NOW) == ["r-done", "r-now", "r-past", "r-zoned"]
+    assert await listed(reminder_due_before=NOW, active_only=True) == ["r-now", "r-past", "r-zoned"]
+    assert await listed(reminder_due_before=NOW - timedelta(hours=2)) == ["r-done"]
+    assert await listed(reminder_due_before=NOW + timedelta(days=2), pm_id="pm-1", active_only=True) == [
+        "r-later", "r-now", "r-past", "r-zoned"]
+    loaded = await store.load_project("r-zoned")
+    assert loaded is not None and loaded.value.next_reminder_at == due["r-zoned"]
+
+    # A save moves it either way: the index follows the document.
+    for project_id, moment in (("r-later", NOW - timedelta(minutes=1)), ("r-past", NOW + timedelta(days=3)),
+                               ("r-now", None)):
+        current = await store.load_project(project_id)
+        assert current is not None
+        current.value.next_reminder_at = moment
+        await store.save_project(current.value, current.etag, [])
+    assert await listed(reminder_due_before=NOW, active_only=True) == ["r-later", "r-zoned"]
 
 
 @pytest.mark.asyncio
