@@ -5,26 +5,38 @@ Safe with several bot instances on one store:
   an id that names the week, then delivered by the outbox (one lease per project);
 - portfolio digests and reminders, which span projects, are claimed with a create-only
   directory document per person and day/week before they are sent; a claim left "sending"
-  by a crashed instance is retried after CLAIM_TIMEOUT, so nothing is lost.
+  by a crashed instance is retried after CLAIM_TIMEOUT, so nothing is lost;
+- a reminder pass loads only the projects whose `next_reminder_at` has come and moves it on
+  with a conditional write that gives way to any change made meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.delivery.limits import DeliveryError, Messenger
 from bot.domain.digest import record_weekly_digest, week_of
 from bot.domain.playbook import PlaybookLibrary
-from bot.domain.project import ConversationTarget, Project, TaskState
-from bot.domain.schedule import compute_schedule, local_date
+from bot.domain.project import ConversationTarget, Project
+from bot.domain.schedule import compute_schedule, local_date, next_reminder_day, reminder_kind, start_of_local_day
 from bot.domain.text import Language
 from bot.domain.transitions import spec_of
-from bot.storage.contract import AlreadyExists, ConcurrencyConflict, ProjectQuery, Store, update_project, user_key
+from bot.storage.contract import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    ProjectQuery,
+    ProjectSummary,
+    Store,
+    update_project,
+    user_key,
+)
 from cards.digest import portfolio_digest_card
 from cards.reminder import ReminderLine, reminder_card
 from cards.views import digest_view
@@ -35,17 +47,24 @@ QUIET_START = time(20, 0)
 QUIET_END = time(8, 0)
 
 
-async def projects(store: Store, query: ProjectQuery) -> AsyncIterator[Project]:
+async def summaries(store: Store, query: ProjectQuery) -> AsyncGenerator[ProjectSummary, None]:
     continuation: str | None = None
     while True:
         page = await store.list_projects(query, page_size=100, continuation=continuation)
         for summary in page.items:
-            current = await store.load_project(summary.id)
-            if current is not None:
-                yield current.value
+            yield summary
         continuation = page.continuation
         if not continuation:
             return
+
+
+async def projects(store: Store, query: ProjectQuery) -> AsyncGenerator[Project, None]:
+    """The projects that match, loaded one at a time (only the current one is held)."""
+    async with aclosing(summaries(store, query)) as listed:
+        async for summary in listed:
+            current = await store.load_project(summary.id)
+            if current is not None:
+                yield current.value
 
 
 async def record_due_digests(store: Store, library: PlaybookLibrary, now: datetime) -> list[str]:
@@ -63,6 +82,19 @@ def in_quiet_hours(moment: datetime, timezone: str) -> bool:
     return local >= QUIET_START or local < QUIET_END
 
 
+def end_of_quiet_hours(moment: datetime, tz: ZoneInfo) -> datetime:
+    """The first moment from `moment` outside quiet hours, UTC."""
+    local = moment.astimezone(tz)
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, tzinfo=tz).astimezone(UTC)
+
+
+class Claim(StrEnum):
+    TAKEN = "taken"  # ours to send now
+    SETTLED = "settled"  # sent (or given up) already
+    BUSY = "busy"  # another instance is sending it (or the claim could not be read)
+
+
 @dataclass
 class PersonDue:
     person_id: str
@@ -75,6 +107,18 @@ class PersonDue:
     escalations: list[ReminderLine] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ReminderReview:
+    """What a reminder pass saw of one project: enough to move its next_reminder_at afterwards."""
+
+    project_id: str
+    event_seq: int  # every recorded change bumps it: unchanged means the project is as seen
+    next_reminder_at: datetime | None  # as stored
+    tomorrow: datetime  # the project's next local midnight: its lines stay the same until then
+    next_line_day: datetime | None  # the start of its next local day with a line, from tomorrow
+    people: frozenset[str]  # whom it gives lines or escalations now
+
+
 class ScheduledWork:
     def __init__(self, store: Store, library: PlaybookLibrary, messenger: Messenger, *, clock: Callable[[], datetime],
                  escalate_after_days: int = 3) -> None:
@@ -84,22 +128,24 @@ class ScheduledWork:
         self.clock = clock
         self.escalate_after_days = escalate_after_days
 
-    async def _claim(self, key: str, now: datetime) -> bool:
+    async def _claim(self, key: str, now: datetime) -> Claim:
         """Create-only claim; an old unfinished claim (crashed sender) may be taken over."""
         try:
             await self.store.write_document(key, {"status": "sending", "at": now.isoformat()}, "")
-            return True
+            return Claim.TAKEN
         except AlreadyExists:
             current = await self.store.read_document(key)
-            if current is None or current.value.get("status") == "sent":
-                return False
+            if current is None:
+                return Claim.BUSY
+            if current.value.get("status") == "sent":
+                return Claim.SETTLED
             if now - datetime.fromisoformat(current.value["at"]) < CLAIM_TIMEOUT:
-                return False
+                return Claim.BUSY
             try:
                 await self.store.write_document(key, {"status": "sending", "at": now.isoformat()}, current.etag)
-                return True
+                return Claim.TAKEN
             except ConcurrencyConflict:
-                return False
+                return Claim.BUSY
 
     async def _conversation_of(self, person_id: str, teams_id: str | None, via: ConversationTarget | None) -> ConversationTarget | None:
         prefs_doc = await self.store.read_document(user_key("user", person_id))
@@ -151,7 +197,7 @@ class ScheduledWork:
             first = mine[0]
             week = week_of(first, now)
             claim = user_key("portfolio", pm_id, week)
-            if not await self._claim(claim, now):
+            if await self._claim(claim, now) is not Claim.TAKEN:
                 continue
             prefs_doc = await self.store.read_document(user_key("user", pm_id))
             language: Language = "es" if (prefs_doc.value.get("language") if prefs_doc else first.language) == "es" else "en"
@@ -165,50 +211,109 @@ class ScheduledWork:
     # -- reminders ----------------------------------------------------------------------
     async def send_reminders(self, now: datetime) -> int:
         """At most one reminder card per person per local day, outside quiet hours: tasks due
-        tomorrow and overdue ones; PMs also get the tasks overdue past the escalation limit."""
+        tomorrow and overdue ones; PMs also get the tasks overdue past the escalation limit.
+
+        Only projects whose next_reminder_at has come are loaded; a project that gives nobody a
+        line changes no card, so skipping it changes nothing. After the pass each loaded project
+        is moved on to the first moment it may matter again: its next local day with a line (its
+        lines change only at its local midnight, or with a change, which makes it due at once),
+        or sooner, today, when someone it gives a line to may still get a card: at the end of
+        their quiet hours, or never today once reminded. Someone snoozed (or being reminded by
+        another instance) keeps it due: an escalation later today brings their card, with every line.
+        (As before, someone without a time-zone preference takes the zone of the first project with
+        a line for them; across projects in different zones, one moved on no longer takes part.)
+        """
         people: dict[str, PersonDue] = {}
-        async for project in projects(self.store, ProjectQuery(active_only=True)):
-            schedule = compute_schedule(project, self.library, now)
-            tz = ZoneInfo(project.timezone)
-            today = local_date(now, tz)
-            for key, record in project.tasks.items():
-                if record.state not in (TaskState.READY, TaskState.REOPENED, TaskState.BLOCKED):
-                    continue
-                due = schedule.dates[key].planned_due
-                spec = spec_of(self.library, key)
-                days_late = (today - due).days
-                if due == today + timedelta(days=1):
-                    kind = "due_tomorrow"
-                elif days_late > 0:
-                    kind = "overdue"
-                else:
-                    continue
-                for person in project.people_in(spec.owners):
-                    entry = await self._person(people, project, person.id, person.name, person.teams_id)
-                    entry.lines.append(ReminderLine(project.customer_name, spec.title.get(entry.language), kind, days_late))
-                if days_late > self.escalate_after_days:
-                    for pm_id in project.pm_ids:
-                        pm = project.person(pm_id)
-                        entry = await self._person(people, project, pm_id, pm.name if pm else "", pm.teams_id if pm else None)
-                        owners = ", ".join(p.name for p in project.people_in(spec.owners))
-                        entry.escalations.append(ReminderLine(project.customer_name, f"{spec.title.get(entry.language)} ({owners})",
-                                                              "overdue", days_late))
+        reviews: list[ReminderReview] = []
+        async for project in projects(self.store, ProjectQuery(active_only=True, reminder_due_before=now)):
+            reviews.append(await self._collect_lines(project, now, people))
         sent = 0
+        next_chance: dict[str, datetime | None] = {}  # person -> when they may get a card again; None: any tick
         for entry in people.values():
+            tz = ZoneInfo(entry.timezone)
             if in_quiet_hours(now, entry.timezone):
+                next_chance[entry.person_id] = end_of_quiet_hours(now, tz)
                 continue
+            next_chance[entry.person_id] = None
             prefs_doc = await self.store.read_document(user_key("user", entry.person_id))
             snoozed = prefs_doc.value.get("snoozedUntil") if prefs_doc else None
-            local_today = local_date(now, ZoneInfo(entry.timezone))
+            local_today = local_date(now, tz)
             if snoozed and local_today.isoformat() < snoozed and not entry.escalations:
                 continue
             claim = user_key("reminder", entry.person_id, local_today.isoformat())
-            if not await self._claim(claim, now):
-                continue
-            card = reminder_card(entry.lines, entry.escalations, entry.language)
-            if await self._send_claimed(claim, entry.person_id, entry.teams_id, entry.via, card, now):
-                sent += 1
+            outcome = await self._claim(claim, now)
+            if outcome is Claim.TAKEN:
+                card = reminder_card(entry.lines, entry.escalations, entry.language)
+                if await self._send_claimed(claim, entry.person_id, entry.teams_id, entry.via, card, now):
+                    sent += 1
+            if outcome is not Claim.BUSY:  # reminded for today: tomorrow morning at the earliest
+                next_chance[entry.person_id] = end_of_quiet_hours(start_of_local_day(local_today + timedelta(days=1), tz), tz)
+        for review in reviews:
+            await self._defer_reminders(review, next_chance)
         return sent
+
+    async def _collect_lines(self, project: Project, now: datetime, people: dict[str, PersonDue]) -> ReminderReview:
+        """Add the project's reminder lines (and escalations) to each person's entry."""
+        schedule = compute_schedule(project, self.library, now)
+        tz = ZoneInfo(project.timezone)
+        today = local_date(now, tz)
+        concerned: set[str] = set()
+        for key, record in project.tasks.items():
+            if not record.state.is_open:
+                continue
+            due = schedule.dates[key].planned_due
+            kind = reminder_kind(today, due)
+            if kind is None:
+                continue
+            spec = spec_of(self.library, key)
+            days_late = (today - due).days
+            for person in project.people_in(spec.owners):
+                entry = await self._person(people, project, person.id, person.name, person.teams_id)
+                entry.lines.append(ReminderLine(project.customer_name, spec.title.get(entry.language), kind, days_late))
+                concerned.add(person.id)
+            if days_late > self.escalate_after_days:
+                for pm_id in project.pm_ids:
+                    pm = project.person(pm_id)
+                    entry = await self._person(people, project, pm_id, pm.name if pm else "", pm.teams_id if pm else None)
+                    owners = ", ".join(p.name for p in project.people_in(spec.owners))
+                    entry.escalations.append(ReminderLine(project.customer_name, f"{spec.title.get(entry.language)} ({owners})",
+                                                          "overdue", days_late))
+                    concerned.add(pm_id)
+        tomorrow = today + timedelta(days=1)
+        next_day = next_reminder_day(project, schedule, tomorrow)
+        return ReminderReview(
+            project_id=project.id,
+            event_seq=project.event_seq,
+            next_reminder_at=project.next_reminder_at,
+            tomorrow=start_of_local_day(tomorrow, tz),
+            next_line_day=start_of_local_day(next_day, tz) if next_day else None,
+            people=frozenset(concerned),
+        )
+
+    async def _defer_reminders(self, review: ReminderReview, next_chance: dict[str, datetime | None]) -> None:
+        """Move the project's next_reminder_at to the first moment it may matter again (see
+        send_reminders), unless a change came meanwhile (that change made it due itself)."""
+        moments = [review.next_line_day] if review.next_line_day else []
+        for person_id in review.people:
+            chance = next_chance[person_id]
+            if chance is None:
+                return  # may get a card at any tick today: the project stays due
+            if chance < review.tomorrow:  # from tomorrow on, the project's own next day with a line decides
+                moments.append(chance)
+        moment = min(moments, default=None)
+        if moment == review.next_reminder_at:
+            return
+
+        def move(project: Project) -> bool:
+            if project.event_seq != review.event_seq:
+                return False
+            project.next_reminder_at = moment
+            return True
+
+        try:
+            await update_project(self.store, review.project_id, move, lambda _: [], write_if=lambda moved: moved)
+        except KeyError:
+            return  # deleted meanwhile
 
     async def _person(self, people: dict[str, PersonDue], project: Project, person_id: str, name: str,
                       teams_id: str | None) -> PersonDue:
