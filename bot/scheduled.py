@@ -13,7 +13,7 @@ Safe with several bot instances on one store:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -39,7 +39,7 @@ from bot.storage.contract import (
 )
 from cards.digest import portfolio_digest_card
 from cards.reminder import ReminderLine, reminder_card
-from cards.views import digest_view
+from cards.views import DigestView, digest_view
 
 log = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -67,13 +67,17 @@ async def projects(store: Store, query: ProjectQuery) -> AsyncGenerator[Project,
                 yield current.value
 
 
-async def record_due_digests(store: Store, library: PlaybookLibrary, now: datetime) -> list[str]:
-    """Record this week's digest in every project whose digest time has come; returns their ids."""
+async def record_due_digests(store: Store, library: PlaybookLibrary, now: datetime) -> list[ProjectSummary]:
+    """Record this week's digest in every project whose digest time has come; returns the
+    summaries (ids and PMs) of those where it was recorded now."""
     recorded = []
-    async for project in projects(store, ProjectQuery(active_only=True, digest_due_before=now)):
-        item, _ = await update_project(store, project.id, lambda p: record_weekly_digest(p, library, now), lambda _: [])
+    async for summary in summaries(store, ProjectQuery(active_only=True, digest_due_before=now)):
+        try:
+            item, _ = await update_project(store, summary.id, lambda p: record_weekly_digest(p, library, now), lambda _: [])
+        except KeyError:
+            continue  # deleted since it was listed
         if item is not None:
-            recorded.append(project.id)
+            recorded.append(summary)
     return recorded
 
 
@@ -178,35 +182,38 @@ class ScheduledWork:
         return True
 
     # -- portfolio digests --------------------------------------------------------------
-    async def send_portfolio_digests(self, project_ids: list[str], now: datetime) -> int:
-        """One 1:1 digest per PM and week, across the PM's active projects."""
-        by_pm: dict[str, list[Project]] = {}
-        for project_id in project_ids:
-            current = await self.store.load_project(project_id)
-            if current is None:
-                continue
-            for pm_id in current.value.pm_ids:
-                by_pm.setdefault(pm_id, [])
+    async def send_portfolio_digests(self, recorded: Sequence[ProjectSummary], now: datetime) -> int:
+        """One 1:1 digest per PM and week, across the PM's active projects, for the PMs of the
+        projects whose weekly digest was just recorded. One PM at a time, each of their projects
+        loaded in turn and reduced to the card's view: memory holds one PM's views, not projects."""
+        pm_ids = dict.fromkeys(pm_id for summary in recorded for pm_id in summary.pm_ids)
         sent = 0
-        for pm_id in by_pm:
-            async for project in projects(self.store, ProjectQuery(pm_id=pm_id, active_only=True)):
-                by_pm[pm_id].append(project)
-            mine = by_pm[pm_id]
-            if not mine:
-                continue
-            first = mine[0]
-            week = week_of(first, now)
-            claim = user_key("portfolio", pm_id, week)
-            if await self._claim(claim, now) is not Claim.TAKEN:
-                continue
-            prefs_doc = await self.store.read_document(user_key("user", pm_id))
-            language: Language = "es" if (prefs_doc.value.get("language") if prefs_doc else first.language) == "es" else "en"
-            views = [digest_view(p, self.library, language=language, now=now) for p in mine]
-            person = first.person(pm_id)
-            if await self._send_claimed(claim, pm_id, person.teams_id if person else None, first.channel,
-                                        portfolio_digest_card(views, language), now):
+        for pm_id in pm_ids:
+            if await self._send_portfolio_digest(pm_id, now):
                 sent += 1
         return sent
+
+    async def _send_portfolio_digest(self, pm_id: str, now: datetime) -> bool:
+        claim: str | None = None
+        language: Language = "en"
+        teams_id: str | None = None
+        via: ConversationTarget | None = None
+        views: list[DigestView] = []
+        async with aclosing(projects(self.store, ProjectQuery(pm_id=pm_id, active_only=True))) as mine:
+            async for project in mine:
+                if claim is None:  # the first project names the week and how to reach the PM
+                    claim = user_key("portfolio", pm_id, week_of(project, now))
+                    if await self._claim(claim, now) is not Claim.TAKEN:
+                        return False
+                    prefs_doc = await self.store.read_document(user_key("user", pm_id))
+                    language = "es" if (prefs_doc.value.get("language") if prefs_doc else project.language) == "es" else "en"
+                    person = project.person(pm_id)
+                    teams_id = person.teams_id if person else None
+                    via = project.channel
+                views.append(digest_view(project, self.library, language=language, now=now))
+        if claim is None:
+            return False  # no active project left
+        return await self._send_claimed(claim, pm_id, teams_id, via, portfolio_digest_card(views, language), now)
 
     # -- reminders ----------------------------------------------------------------------
     async def send_reminders(self, now: datetime) -> int:
