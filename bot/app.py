@@ -160,7 +160,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     adapter = CloudAdapter(auth)
     bot_state = StoreBackedBotState(store)
     limits = SendLimits(per_conversation_interval=settings.send_interval, per_tenant_rate=settings.tenant_send_rate)
-    messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id), limits, RetryPolicy())
+    messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id, auth), limits, RetryPolicy())
     graph = GraphClient(settings.graph) if settings.graph else None
     sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
     scheduled = ScheduledWork(store, library, messenger, clock=clock, escalate_after_days=settings.escalate_after_days)

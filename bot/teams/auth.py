@@ -354,6 +354,15 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
+    def http_session(self) -> aiohttp.ClientSession:
+        return self._http()
+
+    async def proactive_client(self, service_url: str) -> Any:
+        """The (cached) connector client botbuilder would build for a proactive turn of this bot."""
+        identity = ClaimsIdentity({AuthenticationConstants.AUDIENCE_CLAIM: self.app_id,
+                                   AuthenticationConstants.APP_ID_CLAIM: self.app_id}, True)
+        return await self.create_connector_factory(identity).create(service_url, self.get_originating_audience())
+
     @property
     def anonymous(self) -> bool:
         return not self.app_id

@@ -28,7 +28,7 @@ from msrest.universal_http import ClientRequest, HTTPClientResponse
 DEFAULT_TIMEOUT = 100.0  # seconds, msrest's own default for a connector call
 
 
-class _SigningTarget:
+class SigningTarget:
     """What botbuilder's credentials sign: `signed_session(session)` sets
     `session.headers["Authorization"]` (or removes it for an anonymous bot). One per request,
     so concurrent sends never share a header dictionary."""
@@ -39,7 +39,7 @@ class _SigningTarget:
 
 class _SendContext:
     def __init__(self) -> None:
-        self.session = _SigningTarget()
+        self.session = SigningTarget()
 
 
 class AiohttpResponse(HTTPClientResponse):  # type: ignore[misc]

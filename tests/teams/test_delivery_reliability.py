@@ -171,8 +171,8 @@ async def test_nothing_lost_nothing_twice_limits_kept(tmp_path: Path) -> None:
         expected_task_cards = Counter((p, target, key) for p, target, key in before if key.startswith("task_card"))
         assert len(before) > 60
         # The connector misbehaves: throttling with Retry-After, 503s and 502s along the way.
-        standin.fail_next(3, 429, retry_after=1, kind="reply")
-        standin.fail_next(2, 503, kind="reply")
+        standin.fail_next(3, 429, retry_after=1, kind="send")
+        standin.fail_next(2, 503, kind="send")
         standin.fail_next(2, 502, kind="create_conversation")
         # Instance one crashes (hard: no clean-up, its lease left behind) after 25 sends.
         crashing = CrashingMessenger(first.sender.messenger, sends_before_crash=25)
