@@ -133,3 +133,18 @@ def test_waiting_on_splits_customer_and_provider(library, now) -> None:
     parties = {k: library["cloud_voice_teams"].task(k.split(":")[1]).party for k in sides["customer"]}
     assert sides["customer"] and set(parties.values()) <= {"customer", "shared"}
     assert all(library["cloud_voice_teams"].task(k.split(":")[1]).party in ("provider", "shared") for k in sides["provider"])
+
+
+def test_a_library_reused_for_different_task_sets_schedules_each_like_a_fresh_one(library, now) -> None:
+    # The dependency order is worked out once per set of tasks and kept on the library: projects
+    # with other products or options (other task sets) must not get another project's order.
+    from bot.domain.playbook import load_playbooks
+
+    with_porting = teams_project(library, now, date(2026, 12, 14))
+    without, _ = new_project(library, actor=pm_actor(), customer_name="Beta", tenant_id=TENANT, products=library.ids(),
+                             options=ProjectOptions(porting=False, provider_circuit=True, hardware="rented"),
+                             kickoff=now.date(), timezone="Europe/Madrid", language="es", now=now)
+    assert set(with_porting.tasks) != set(without.tasks)
+    for project in (with_porting, without, with_porting):
+        assert compute_schedule(project, library, now) == compute_schedule(project, load_playbooks(), now)
+    assert len(library.derived) >= 2

@@ -364,6 +364,9 @@ class PlaybookLibrary:
     """All playbooks the bot knows, by id."""
 
     playbooks: Mapping[str, Playbook]
+    # Derived, read-only facts about sets of tasks (bot.domain.schedule's dependency order),
+    # kept per library because the playbooks never change once loaded.
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __getitem__(self, playbook_id: str) -> Playbook:
         return self.playbooks[playbook_id]

@@ -74,6 +74,37 @@ class Schedule:
         return self.dates[key]
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    key: str
+    spec: TaskSpec
+    depends_on: tuple[str, ...]  # keys of the project's own tasks this one waits for
+
+
+MAX_DERIVED_PLANS = 256  # distinct task sets (product and option combinations) remembered per library
+
+
+def _steps(project: Project, library: PlaybookLibrary) -> tuple[_Step, ...]:
+    """The project's tasks in dependency order with their specs and dependencies, worked out once
+    per distinct set of tasks (it depends on nothing else) and then reused by every schedule."""
+    keys = tuple(project.tasks)
+    cache_key = ("schedule.steps", keys)
+    steps: tuple[_Step, ...] | None = library.derived.get(cache_key)
+    if steps is None:
+        present = set(keys)
+        built = []
+        for key in _dependency_order(project, library):
+            playbook_id, task_id = key.split(":", 1)
+            spec = library[playbook_id].task(task_id)
+            depends_on = tuple(k for k in (task_key(playbook_id, d) for d in spec.depends_on) if k in present)
+            built.append(_Step(key, spec, depends_on))
+        steps = tuple(built)
+        if len(library.derived) >= MAX_DERIVED_PLANS:
+            library.derived.clear()
+        library.derived[cache_key] = steps
+    return steps
+
+
 def compute_schedule(project: Project, library: PlaybookLibrary, now: datetime) -> Schedule:
     """Plan (from the kickoff) and forecast (from now) every task of the project, in one pass
     over the tasks in dependency order: linear in tasks plus dependencies."""
@@ -82,14 +113,20 @@ def compute_schedule(project: Project, library: PlaybookLibrary, now: datetime) 
     planned: dict[str, date] = {}
     forecast: dict[str, date] = {}
     dates: dict[str, TaskDates] = {}
-    for key in _dependency_order(project, library):
-        playbook_id = key.split(":", 1)[0]
-        spec = library[playbook_id].task(key.split(":", 1)[1])
+    day_ends: dict[date, datetime] = {}  # many tasks share a due day; each end is a time-zone conversion
+
+    def end_of(day: date) -> datetime:
+        end = day_ends.get(day)
+        if end is None:
+            end = day_ends[day] = end_of_local_day(day, tz)
+        return end
+
+    for step in _steps(project, library):
+        key, spec, dep_keys = step.key, step.spec, step.depends_on
         record = project.tasks[key]
-        dep_keys = [k for k in (task_key(playbook_id, d) for d in spec.depends_on) if k in project.tasks]
         planned_start = max([project.kickoff, *(planned[k] for k in dep_keys)])
         planned_due = planned_start + timedelta(days=spec.duration_days)
-        due_at = end_of_local_day(planned_due, tz)
+        due_at = end_of(planned_due)
         rule = spec.date_rule
         rule_day: date | None = None
         if rule is not None:
@@ -101,12 +138,12 @@ def compute_schedule(project: Project, library: PlaybookLibrary, now: datetime) 
                 requested = project.requested_port_date or port_date(project)
                 assert requested is not None
                 planned_due = requested - timedelta(days=rule.days)
-                due_at = end_of_local_day(planned_due, tz)
+                due_at = end_of(planned_due)
             elif rule.kind is DateRuleKind.BY_PORT_DATE and port_date(project) is not None:
                 rule_day = port_date(project)
                 assert rule_day is not None
                 planned_due = rule_day
-                due_at = end_of_local_day(planned_due, tz)
+                due_at = end_of(planned_due)
         planned[key] = planned_due
         if record.state is TaskState.DONE and record.done_at is not None:
             finish = local_date(record.done_at, tz)
@@ -119,26 +156,23 @@ def compute_schedule(project: Project, library: PlaybookLibrary, now: datetime) 
                 finish = rule_day  # a dated step (the port date) happens on its date when nothing delays it
         forecast[key] = finish
         dates[key] = TaskDates(planned_due=planned_due, due_at=due_at, forecast_finish=finish)
-    go_live_keys = [k for k in dates if _milestone(library, k) is Milestone.GO_LIVE]
+    go_live_keys = [step.key for step in _steps(project, library) if step.spec.milestone is Milestone.GO_LIVE]
     all_finishes = [d.forecast_finish for d in dates.values()] or [project.kickoff]
     forecast_go_live = max(dates[k].forecast_finish for k in go_live_keys) if go_live_keys else max(all_finishes)
     baseline = max(planned[k] for k in go_live_keys) if go_live_keys else max(planned.values(), default=project.kickoff)
     target = project.target_go_live or baseline
-    return Schedule(dates=dates, forecast_go_live=forecast_go_live, target_go_live=target, first_invoice=_first_invoice(project, library))
+    return Schedule(dates=dates, forecast_go_live=forecast_go_live, target_go_live=target,
+                    first_invoice=_first_invoice(project, library, tz))
 
 
-def _first_invoice(project: Project, library: PlaybookLibrary) -> date | None:
+def _first_invoice(project: Project, library: PlaybookLibrary, tz: ZoneInfo) -> date | None:
     deployed = [
         record.done_at
-        for key, record in project.tasks.items()
-        if record.state is TaskState.DONE and record.done_at and _milestone(library, key) is Milestone.DEPLOYMENT
+        for step in _steps(project, library)
+        if step.spec.milestone is Milestone.DEPLOYMENT
+        and (record := project.tasks[step.key]).state is TaskState.DONE and record.done_at
     ]
-    return first_invoice_date(min(deployed), zone(project)) if deployed else None
-
-
-def _milestone(library: PlaybookLibrary, key: str) -> Milestone | None:
-    playbook_id, task_id = key.split(":", 1)
-    return library[playbook_id].task(task_id).milestone
+    return first_invoice_date(min(deployed), tz) if deployed else None
 
 
 def _dependency_order(project: Project, library: PlaybookLibrary) -> list[str]:
