@@ -23,11 +23,12 @@ from bot.config import Settings
 from bot.delivery.limits import PacedMessenger, RetryPolicy, SendLimits
 from bot.delivery.outbox import OutboxSender
 from bot.domain.playbook import PlaybookLibrary, load_playbooks
+from bot.domain.project import Project
 from bot.export import history_csv, sign_link, verify_link
 from bot.graph.client import GraphClient
 from bot.scheduled import ScheduledWork, record_due_digests
 from bot.service import ActivationService, utc_now
-from bot.storage.contract import ProjectQuery, Store
+from bot.storage.contract import ProjectQuery, Store, Versioned
 from bot.storage.sqlite_store import SqliteStore
 from bot.teams.auth import (
     SigningKeysUnavailable,
@@ -73,14 +74,16 @@ class Runtime:
     # The bot's own record of the last activities it accepted (tests and troubleshooting), bounded.
     received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
 
-    def deliver_soon(self, project_id: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._deliver(project_id))
+    def deliver_soon(self, project_id: str, saved: Versioned[Project] | None = None) -> None:
+        """Drain the project's outbox in the background; `saved` (the project as just written,
+        not used by anyone else any more) spares the drain a read."""
+        task = asyncio.get_running_loop().create_task(self._deliver(project_id, saved))
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
-    async def _deliver(self, project_id: str) -> None:
+    async def _deliver(self, project_id: str, saved: Versioned[Project] | None) -> None:
         try:
-            await self.sender.drain(project_id)
+            await self.sender.drain(project_id, saved)
         except Exception:
             log.warning("outbox delivery for %s deferred to the next sweep", project_id, exc_info=True)
 
@@ -170,7 +173,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         ConversationState(bot_state),
         UserState(bot_state),
         tenant_allowed=settings.tenant_allowed,
-        after_change=lambda project_id: runtime_box[0].deliver_soon(project_id),
+        after_change=lambda project_id, saved: runtime_box[0].deliver_soon(project_id, saved),
         clock=clock,
         export_link=lambda project_id, requester: runtime_box[0].export_link(project_id, requester),
     )

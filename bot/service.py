@@ -33,7 +33,16 @@ from bot.domain.transitions import (
     spec_of,
 )
 from bot.licence_checks import licence_lines
-from bot.storage.contract import AlreadyExists, ConcurrencyConflict, ProjectQuery, Store, update_project, user_key
+from bot.storage.contract import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    ProjectQuery,
+    Store,
+    Versioned,
+    update_project,
+    update_project_versioned,
+    user_key,
+)
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -63,6 +72,7 @@ class ActionOutcome:
     key: str
     change: Change | None  # None when refused or stale
     refusal: str | None = None
+    saved: Versioned[Project] | None = None  # the project as written, with its etag (None when nothing was)
 
 
 class ActivationService:
@@ -185,13 +195,13 @@ class ActivationService:
             return change
 
         try:
-            change, project = await update_project(self.store, project_id, decide_change, lambda c: c.events if c else [],
-                                                   write_if=lambda c: c is not None)
+            change, saved = await update_project_versioned(self.store, project_id, decide_change,
+                                                           lambda c: c.events if c else [], write_if=lambda c: c is not None)
         except KeyError:
             raise Refused("unknown_project") from None
         if change is None:
-            return ActionOutcome(project=project, key=key, change=None, refusal=refusal[0] if refusal else "stale")
-        return ActionOutcome(project=project, key=key, change=change)
+            return ActionOutcome(project=saved.value, key=key, change=None, refusal=refusal[0] if refusal else "stale")
+        return ActionOutcome(project=saved.value, key=key, change=change, saved=saved)
 
     async def change_project(self, actor: Actor, project_id: str, mutate: Callable[[Project], Change]) -> Project:
         def decide_change(project: Project) -> Change:

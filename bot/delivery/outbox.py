@@ -86,14 +86,17 @@ class OutboxSender:
         self.renderer = Renderer(store, library, is_staff_pm=is_staff_pm, clock=clock)
         self._locks: dict[str, _SharedLock] = {}
 
-    async def drain(self, project_id: str) -> int:
+    async def drain(self, project_id: str, known: Versioned[Project] | None = None) -> int:
         """Send everything the project owes now; returns how many items were settled.
 
         Each write hands back the project as saved, so the next step starts from it rather
         than reading again: a one-item outbox costs the lease write and the settling write
-        (which also gives the lease back), each with one read at most."""
+        (which also gives the lease back), each with one read at most, and none when the
+        caller hands over the project it has just written (`known`, which the drain may
+        change). A stale copy is safe: its conditional write is refused and the current
+        version read instead."""
         async with self._project_lock(project_id):
-            current = await self._take_lease(project_id)
+            current = await self._take_lease(project_id, known)
             settled = 0
             try:
                 while current is not None:
@@ -118,7 +121,7 @@ class OutboxSender:
             if entry.users == 0:
                 del self._locks[project_id]
 
-    async def _take_lease(self, project_id: str) -> Versioned[Project] | None:
+    async def _take_lease(self, project_id: str, known: Versioned[Project] | None = None) -> Versioned[Project] | None:
         """The project with this instance's lease on it, or None (no outbox, or leased elsewhere)."""
         now = self.clock()
 
@@ -134,7 +137,7 @@ class OutboxSender:
 
         try:
             taken, leased = await update_project_versioned(self.store, project_id, take, lambda _: [],
-                                                           write_if=lambda took: took)
+                                                           write_if=lambda took: took, start_from=known)
         except KeyError:
             return None
         return leased if taken else None

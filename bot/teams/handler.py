@@ -31,12 +31,12 @@ from botbuilder.schema.teams import TeamsChannelAccount
 
 from bot.commands import Command, parse_command
 from bot.domain.authorization import Action, Actor, decide
-from bot.domain.project import ConversationTarget, Person
+from bot.domain.project import ConversationTarget, Person, Project
 from bot.domain.roles import Role
 from bot.domain.text import Language, language_from_locale
 from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
-from bot.storage.contract import StorageError
+from bot.storage.contract import StorageError, Versioned
 from cards.base import card, plain, text
 from cards.digest import digest_card
 from cards.export import export_card
@@ -95,7 +95,7 @@ class ActivationBot(TeamsActivityHandler):
         user_state: UserState,
         *,
         tenant_allowed: Callable[[str], bool],
-        after_change: Callable[[str], None],
+        after_change: Callable[[str, Versioned[Project] | None], None],
         clock: Callable[[], datetime],
         export_link: Callable[[str, str], Awaitable[str]],
     ) -> None:
@@ -104,7 +104,9 @@ class ActivationBot(TeamsActivityHandler):
         self.conversation_state = conversation_state
         self.user_state = user_state
         self.tenant_allowed = tenant_allowed
-        self.after_change = after_change  # schedules outbox delivery without delaying the reply
+        # Schedules outbox delivery without delaying the reply; given the project as just saved,
+        # the delivery starts from it (and owns it from then on) instead of reading it again.
+        self.after_change = after_change
         self.export_link = export_link
         self.clock = clock
         self.dialogs = DialogSet(conversation_state.create_property("DialogState"))
@@ -282,7 +284,7 @@ class ActivationBot(TeamsActivityHandler):
             key = "refused.not_pm" if refused.code == "not_allowed" else f"refused.{refused.code}"
             await turn_context.send_activity(t(key, language, detail=refused.detail))
             return
-        self.after_change(project_id)
+        self.after_change(project_id, None)
         await turn_context.send_activity(message)
 
     async def _pm_project_command(self, turn_context: TurnContext, actor: Actor, language: Language, name: str) -> None:
@@ -301,7 +303,7 @@ class ActivationBot(TeamsActivityHandler):
                 await turn_context.send_activity(_card_reply(digest_card(view)))
             elif name == "digest_post":
                 await self.service.post_digest(actor, project_id, turn_context.activity.id or uuid.uuid4().hex)
-                self.after_change(project_id)
+                self.after_change(project_id, None)
                 await turn_context.send_activity(t("digest.posted", language))
             else:
                 project, _ = await self.service.export_history(actor, project_id)
@@ -343,7 +345,7 @@ class ActivationBot(TeamsActivityHandler):
         except Refused as refused:
             return t(f"refused.{refused.code}" if refused.code != "not_allowed" else "refused.not_pm",
                      self._language(turn_context), detail=refused.detail)
-        self.after_change(project.id)
+        self.after_change(project.id, None)
         return created_text(self._language(turn_context), plain(project.customer_name), len(project.tasks))
 
     # -- installation ---------------------------------------------------------------------
@@ -418,8 +420,10 @@ class ActivationBot(TeamsActivityHandler):
         if outcome.refusal == "tenant":
             return None
         notice = t(f"refused.{outcome.refusal}", language, detail="") if outcome.refusal else None
-        if outcome.change is not None:
-            self.after_change(project_id)
         viewer = actor if outcome.refusal != "tenant" else None
-        return task_card(task_view(outcome.project, self.service.library, key, viewer=viewer, language=language, now=now,
-                                   notice=notice, checks=await self.service.check_lines(project_id, key, language)))
+        checks = await self.service.check_lines(project_id, key, language)
+        answer = task_card(task_view(outcome.project, self.service.library, key, viewer=viewer, language=language, now=now,
+                                     notice=notice, checks=checks))
+        if outcome.change is not None:
+            self.after_change(project_id, outcome.saved)  # after the card: the delivery changes that project object
+        return answer

@@ -118,3 +118,31 @@ async def test_a_stale_starting_copy_is_re_read_and_decided_again(store: Store) 
     current = await store.load_project("p-stale")
     assert current is not None and current.etag == saved.etag
     assert current.value.customer_name == "Written meanwhile" and current.value.timezone == "Europe/Madrid"
+
+
+@pytest.mark.asyncio
+async def test_a_drain_handed_the_project_just_written_reads_nothing_and_a_stale_one_reads_once(store: Store) -> None:
+    await store.create_project(_owing("p-known", 1), [])
+    messenger = RecordingMessenger()
+    sender = _sender(store, messenger)
+    written = await store.load_project("p-known")
+    assert written is not None
+
+    store.operations.reset()
+    assert await sender.drain("p-known", written) == 1
+    # The lease and the settling write, and no read (Cosmos also creates the settle's event batch).
+    assert store.operations.counts.get("read", 0) == 0 and store.operations.counts["replace"] == 2
+
+    # A copy from before someone else's write: its lease write is refused, the current version is
+    # read, and only what is still owed is sent (the item sent above is not sent twice).
+    stale = await store.load_project("p-known")
+    assert stale is not None
+    current = await store.load_project("p-known")
+    assert current is not None
+    current.value.outbox.append(OutboxItem(id="later", kind="digest", target="channel", created_at=NOW))
+    await store.save_project(current.value, current.etag, [])
+    stale.value.outbox.append(OutboxItem(id="p-known:digest:0", kind="digest", target="channel", created_at=NOW))
+    assert await sender.drain("p-known", stale) == 1
+    assert len(messenger.sent) == 2
+    after = await store.load_project("p-known")
+    assert after is not None and after.value.outbox == [] and after.value.outbox_lease_owner is None
