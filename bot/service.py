@@ -21,6 +21,7 @@ from bot.domain.notifications import plan_notifications
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import ConversationTarget, Person, Project, ProjectOptions
 from bot.domain.roles import Role
+from bot.domain.schedule import Schedule, compute_schedule
 from bot.domain.text import Language
 from bot.domain.transitions import (
     Change,
@@ -73,6 +74,8 @@ class ActionOutcome:
     change: Change | None  # None when refused or stale
     refusal: str | None = None
     saved: Versioned[Project] | None = None  # the project as written, with its etag (None when nothing was)
+    schedule: Schedule | None = None  # the changed project's schedule at `at` (None when nothing changed)
+    at: datetime | None = None  # when the change was decided
 
 
 class ActivationService:
@@ -178,20 +181,26 @@ class ActivationService:
         """Apply a card action. Refusals and stale cards change nothing and come back as
         `refusal`, with the project as it is now so the caller can redraw the card."""
         refusal: list[str] = []
+        decided: list[tuple[datetime, Schedule]] = []  # the last attempt's: what was written
 
         def decide_change(project: Project) -> Change | None:
             refusal.clear()
+            decided.clear()
             if project.tenant_id != actor.tenant_id and not actor.is_staff_pm:
                 log.warning("cross-tenant action refused: actor tenant %s, project %s", actor.tenant_id, project.id)
                 refusal.append("tenant")
                 return None
+            now = self.clock()
             try:
-                change = apply_task_action(project, self.library, actor=actor, action=action, key=key, now=self.clock(),
+                change = apply_task_action(project, self.library, actor=actor, action=action, key=key, now=now,
                                            reason=reason, expected_rev=rev)
             except Refused as refused:
                 refusal.append(refused.code)
                 return None
-            plan_notifications(project, self.library, change, self.clock())
+            # One schedule serves the reminder planning here and the card the caller draws next.
+            schedule = compute_schedule(project, self.library, now)
+            plan_notifications(project, self.library, change, now, schedule)
+            decided.append((now, schedule))
             return change
 
         try:
@@ -201,7 +210,8 @@ class ActivationService:
             raise Refused("unknown_project") from None
         if change is None:
             return ActionOutcome(project=saved.value, key=key, change=None, refusal=refusal[0] if refusal else "stale")
-        return ActionOutcome(project=saved.value, key=key, change=change, saved=saved)
+        at, schedule = decided[0]
+        return ActionOutcome(project=saved.value, key=key, change=change, saved=saved, schedule=schedule, at=at)
 
     async def change_project(self, actor: Actor, project_id: str, mutate: Callable[[Project], Change]) -> Project:
         def decide_change(project: Project) -> Change:

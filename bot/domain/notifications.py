@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import OutboxItem, Project
-from bot.domain.schedule import first_reminder_at
+from bot.domain.schedule import Schedule, first_reminder_at
 from bot.domain.transitions import Change, spec_of
 
 CHANNEL = "channel"
@@ -19,13 +19,15 @@ def user_target(person_id: str) -> str:
     return f"user:{person_id}"
 
 
-def plan_notifications(project: Project, library: PlaybookLibrary, change: Change, now: datetime) -> list[OutboxItem]:
-    """Append to the project's outbox what this change should tell whom; returns the new items."""
+def plan_notifications(project: Project, library: PlaybookLibrary, change: Change, now: datetime,
+                       schedule: Schedule | None = None) -> list[OutboxItem]:
+    """Append to the project's outbox what this change should tell whom; returns the new items.
+    `schedule`: the changed project's schedule at `now`, when the caller has it already."""
     if not change.events:
         return []
     # Reminders are owed later: the reminder pass loads the project from this moment on (the
     # change itself made it due at once; the exact moment spares the pass a load and a write).
-    project.next_reminder_at = first_reminder_at(project, library, now)
+    project.next_reminder_at = first_reminder_at(project, library, now, schedule)
     anchor = change.events[0].id
     items: list[OutboxItem] = []
 

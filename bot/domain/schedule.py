@@ -249,10 +249,12 @@ def next_reminder_day(project: Project, schedule: Schedule, from_day: date) -> d
     return first
 
 
-def first_reminder_at(project: Project, library: PlaybookLibrary, now: datetime) -> datetime | None:
-    """The start of the first local day, from today, on which the project gives anyone a reminder line."""
+def first_reminder_at(project: Project, library: PlaybookLibrary, now: datetime,
+                      schedule: Schedule | None = None) -> datetime | None:
+    """The start of the first local day, from today, on which the project gives anyone a reminder
+    line. `schedule`: the project's schedule at `now`, when the caller has it already."""
     tz = zone(project)
-    day = next_reminder_day(project, compute_schedule(project, library, now), local_date(now, tz))
+    day = next_reminder_day(project, schedule or compute_schedule(project, library, now), local_date(now, tz))
     return start_of_local_day(day, tz) if day else None
 
 

@@ -422,8 +422,8 @@ class ActivationBot(TeamsActivityHandler):
         notice = t(f"refused.{outcome.refusal}", language, detail="") if outcome.refusal else None
         viewer = actor if outcome.refusal != "tenant" else None
         checks = await self.service.check_lines(project_id, key, language)
-        answer = task_card(task_view(outcome.project, self.service.library, key, viewer=viewer, language=language, now=now,
-                                     notice=notice, checks=checks))
+        answer = task_card(task_view(outcome.project, self.service.library, key, viewer=viewer, language=language,
+                                     now=outcome.at or now, schedule=outcome.schedule, notice=notice, checks=checks))
         if outcome.change is not None:
             self.after_change(project_id, outcome.saved)  # after the card: the delivery changes that project object
         return answer
