@@ -17,6 +17,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
+
 from bot.domain.events import Event
 from bot.domain.project import Project
 from bot.storage.contract import (
@@ -73,6 +75,13 @@ def _add_reminder_column(connection: sqlite3.Connection) -> None:
         connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+def _encode(document: dict[str, Any]) -> str:
+    """Project documents and events are the store's hot path (every action writes its project
+    whole): orjson encodes them about ten times faster than json. Directory documents (bot
+    state, preferences) keep json, which also accepts non-string keys."""
+    return orjson.dumps(document).decode()
 
 
 class SqliteStore:
@@ -135,7 +144,7 @@ class SqliteStore:
                 "INSERT INTO projects (id, tenant_id, pm_ids, active, next_digest_at, outbox_count, etag, doc, next_reminder_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?)",
                 (doc["id"], doc["tenantId"], json.dumps(doc["pmIds"]), int(doc["active"]), doc["nextDigestAt"],
-                 doc["outboxCount"], etag, json.dumps(doc), doc["nextReminderAt"]),
+                 doc["outboxCount"], etag, _encode(doc), doc["nextReminderAt"]),
             )
             self._insert_events(events)
         except sqlite3.IntegrityError:
@@ -149,7 +158,7 @@ class SqliteStore:
         row = await self._run(self._fetch_one, "SELECT doc, etag FROM projects WHERE id = ?", (project_id,))
         if row is None:
             return None
-        return Versioned(Project.from_dict(json.loads(row[0])), row[1])
+        return Versioned(Project.from_dict(orjson.loads(row[0])), row[1])
 
     def _fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         result: tuple[Any, ...] | None = self._db.execute(sql, params).fetchone()
@@ -167,7 +176,7 @@ class SqliteStore:
             "UPDATE projects SET tenant_id=?, pm_ids=?, active=?, next_digest_at=?, outbox_count=?, etag=?, doc=?,"
             " next_reminder_at=? WHERE id=? AND etag=?",
             (doc["tenantId"], json.dumps(doc["pmIds"]), int(doc["active"]), doc["nextDigestAt"], doc["outboxCount"],
-             new_etag, json.dumps(doc), doc["nextReminderAt"], doc["id"], etag),
+             new_etag, _encode(doc), doc["nextReminderAt"], doc["id"], etag),
         )
         if cursor.rowcount != 1:
             db.execute("ROLLBACK")
@@ -180,7 +189,7 @@ class SqliteStore:
         # OR IGNORE: an event id is deterministic, so one already there is this same event.
         self._db.executemany(
             "INSERT OR IGNORE INTO events VALUES (?,?,?,?)",
-            [(e["id"], e["projectId"], e["seq"], json.dumps(e)) for e in events],
+            [(e["id"], e["projectId"], e["seq"], _encode(e)) for e in events],
         )
 
     async def list_projects(
@@ -210,7 +219,7 @@ class SqliteStore:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = f"SELECT doc FROM projects{where} ORDER BY id LIMIT ?"  # noqa: S608 - clauses are fixed text
         rows = await self._run(self._fetch_all, sql, (*params, page_size + 1))
-        docs = [json.loads(r[0]) for r in rows]
+        docs = [orjson.loads(r[0]) for r in rows]
         more = len(docs) > page_size
         docs = docs[:page_size]
         token = base64.urlsafe_b64encode(docs[-1]["id"].encode()).decode() if more and docs else None
@@ -222,13 +231,13 @@ class SqliteStore:
     async def project_events(self, project_id: str) -> list[Event]:
         self.operations.add("query")
         rows = await self._run(self._fetch_all, "SELECT doc FROM events WHERE project_id = ? ORDER BY seq", (project_id,))
-        return [Event.from_dict(json.loads(r[0])) for r in rows]
+        return [Event.from_dict(orjson.loads(r[0])) for r in rows]
 
     # -- directory documents ------------------------------------------------------------
     async def read_document(self, key: str) -> Versioned[dict[str, Any]] | None:
         self.operations.add("read")
         row = await self._run(self._fetch_one, "SELECT doc, etag FROM directory WHERE key = ?", (key,))
-        return Versioned(json.loads(row[0]), row[1]) if row else None
+        return Versioned(orjson.loads(row[0]), row[1]) if row else None
 
     async def write_document(self, key: str, body: dict[str, Any], etag: str | None = None) -> str:
         self.operations.add("write")
