@@ -47,10 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("ANONYMOUS MODE: no MicrosoftAppId, requests are NOT authenticated. For local use only.")
     try:
         if args.command in (None, "serve"):
-            from bot.app import create_app
+            from bot.app import create_app, settle_memory_for_serving
 
             log.info("serving on %s:%s with the %s store", settings.host, settings.port, settings.store_kind)
-            web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+            app = create_app(settings)
+            app.on_startup.append(settle_memory_for_serving)  # runs after the runtime is built
+            web.run_app(app, host=settings.host, port=settings.port, print=None)
             return 0
         if args.command == "jobs":
             from bot.jobs import run_due

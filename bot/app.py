@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 from collections import deque
@@ -339,6 +340,23 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+# A click allocates thousands of short-lived objects (a project document decoded and encoded
+# several times): with CPython's default first-generation threshold of 700, collections ran
+# many times per click and re-scanned the long-lived startup objects each time they reached
+# the older generations. Measured under 50 clients (tests/bench): p99 down by about a quarter.
+SERVING_GC_THRESHOLDS = (5000, 20, 20)
+
+
+async def settle_memory_for_serving(app: web.Application) -> None:
+    """On a serving process's startup, once the runtime is built: move everything alive now
+    (modules, playbooks, the runtime) out of the collector's sight for good (`gc.freeze`) and
+    collect the young generation less often. Only for `python -m bot`: tests build many apps
+    in one process, and frozen objects are never freed."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SERVING_GC_THRESHOLDS)
 
 
 async def _sweep_forever(runtime: Runtime) -> None:

@@ -79,3 +79,34 @@ def test_serves_healthz_in_anonymous_mode(tmp_path: Path) -> None:
         process.terminate()
         _, stderr = process.communicate(timeout=20)
     assert "ANONYMOUS MODE" in stderr
+
+
+def test_a_serving_process_freezes_its_startup_objects_and_collects_less_often(tmp_path: Path) -> None:
+    # In a child process: gc.freeze is for good, and pytest's own process builds many apps.
+    script = """
+import asyncio, gc, json, sys
+from aiohttp.test_utils import TestServer
+from bot.app import RUNTIME_KEY, SERVING_GC_THRESHOLDS, create_app, settle_memory_for_serving
+from bot.config import Settings
+
+async def main():
+    app = create_app(Settings.from_env({"ALLOW_ANONYMOUS": "1", "DATA_DIR": sys.argv[1], "SCHEDULER": "0"}))
+    app.on_startup.append(settle_memory_for_serving)
+    before = (gc.get_freeze_count(), gc.get_threshold())
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        assert app[RUNTIME_KEY].library is not None  # the runtime was built before the freeze
+        print(json.dumps({"before": before, "after": [gc.get_freeze_count(), gc.get_threshold()],
+                          "expected": SERVING_GC_THRESHOLDS}))
+    finally:
+        await server.close()
+
+asyncio.run(main())
+"""
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT, env=_env(), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["before"][0] == 0 and report["after"][0] > 50_000  # modules, playbooks and the runtime
+    assert tuple(report["after"][1]) == tuple(report["expected"]) != tuple(report["before"][1])
