@@ -22,14 +22,13 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot.config import Settings
 from bot.delivery.limits import PacedMessenger, RetryPolicy, SendLimits
-from bot.delivery.outbox import OutboxSender
+from bot.delivery.outbox import HandOver, OutboxSender
 from bot.domain.playbook import PlaybookLibrary, load_playbooks
-from bot.domain.project import Project
 from bot.export import history_csv, sign_link, verify_link
 from bot.graph.client import GraphClient
 from bot.scheduled import ScheduledWork, record_due_digests
 from bot.service import ActivationService, utc_now
-from bot.storage.contract import ProjectQuery, Store, Versioned
+from bot.storage.contract import ProjectQuery, Store
 from bot.storage.sqlite_store import SqliteStore
 from bot.teams.auth import (
     SigningKeysUnavailable,
@@ -75,16 +74,17 @@ class Runtime:
     # The bot's own record of the last activities it accepted (tests and troubleshooting), bounded.
     received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
 
-    def deliver_soon(self, project_id: str, saved: Versioned[Project] | None = None) -> None:
-        """Drain the project's outbox in the background; `saved` (the project as just written,
-        not used by anyone else any more) spares the drain a read."""
-        task = asyncio.get_running_loop().create_task(self._deliver(project_id, saved))
+    def deliver_soon(self, project_id: str, handover: HandOver | None = None) -> None:
+        """Drain the project's outbox in the background; `handover` (the project as a change just
+        wrote it, used by nobody else any more) spares the drain a read, and a write when the
+        change took the delivery lease."""
+        task = asyncio.get_running_loop().create_task(self._deliver(project_id, handover))
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
-    async def _deliver(self, project_id: str, saved: Versioned[Project] | None) -> None:
+    async def _deliver(self, project_id: str, handover: HandOver | None) -> None:
         try:
-            await self.sender.drain(project_id, saved)
+            await self.sender.drain(project_id, handover)
         except Exception:
             log.warning("outbox delivery for %s deferred to the next sweep", project_id, exc_info=True)
 
@@ -154,7 +154,6 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
                         credentials_factory: ServiceClientCredentialsFactory | None = None) -> Runtime:
     library = library or load_playbooks()
     store = await open_store(settings)
-    service = ActivationService(store, library, is_staff_pm=settings.is_staff_pm, clock=clock)
     # botbuilder's Bot Framework token validation, wrapped: bad tokens are 401s, key fetches are
     # async and refreshed on unknown key ids (bot/teams/auth.py). `credentials_factory` replaces
     # botbuilder's outbound credentials (tests pass one that needs no network).
@@ -167,6 +166,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id, auth), limits, RetryPolicy())
     graph = GraphClient(settings.graph) if settings.graph else None
     sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
+    service = ActivationService(store, library, is_staff_pm=settings.is_staff_pm, clock=clock, claim_lease=sender.claim_lease)
     scheduled = ScheduledWork(store, library, messenger, clock=clock, escalate_after_days=settings.escalate_after_days)
     runtime_box: list[Runtime] = []
     bot = ActivationBot(
@@ -174,7 +174,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         ConversationState(bot_state),
         UserState(bot_state),
         tenant_allowed=settings.tenant_allowed,
-        after_change=lambda project_id, saved: runtime_box[0].deliver_soon(project_id, saved),
+        after_change=lambda project_id, handover: runtime_box[0].deliver_soon(project_id, handover),
         clock=clock,
         export_link=lambda project_id, requester: runtime_box[0].export_link(project_id, requester),
     )

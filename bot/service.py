@@ -74,17 +74,21 @@ class ActionOutcome:
     change: Change | None  # None when refused or stale
     refusal: str | None = None
     saved: Versioned[Project] | None = None  # the project as written, with its etag (None when nothing was)
+    lease_mark: int | None = None  # the write also took the outbox lease (see OutboxSender.claim_lease)
     schedule: Schedule | None = None  # the changed project's schedule at `at` (None when nothing changed)
     at: datetime | None = None  # when the change was decided
 
 
 class ActivationService:
     def __init__(self, store: Store, library: PlaybookLibrary, *, is_staff_pm: Callable[[str | None, str | None], bool],
-                 clock: Clock = utc_now) -> None:
+                 clock: Clock = utc_now, claim_lease: Callable[[Project, datetime], int | None] | None = None) -> None:
         self.store = store
         self.library = library
         self.is_staff_pm = is_staff_pm
         self.clock = clock
+        # A card action that owes messages takes the local sender's delivery lease in its own
+        # write, so the delivery that follows need not write the project just to take it.
+        self.claim_lease = claim_lease
 
     def actor(self, aad_object_id: str, name: str, tenant_id: str) -> Actor:
         return Actor(id=aad_object_id, name=name, tenant_id=tenant_id, is_staff_pm=self.is_staff_pm(aad_object_id, tenant_id))
@@ -181,7 +185,7 @@ class ActivationService:
         """Apply a card action. Refusals and stale cards change nothing and come back as
         `refusal`, with the project as it is now so the caller can redraw the card."""
         refusal: list[str] = []
-        decided: list[tuple[datetime, Schedule]] = []  # the last attempt's: what was written
+        decided: list[tuple[datetime, Schedule, int | None]] = []  # the last attempt's: what was written
 
         def decide_change(project: Project) -> Change | None:
             refusal.clear()
@@ -200,7 +204,8 @@ class ActivationService:
             # One schedule serves the reminder planning here and the card the caller draws next.
             schedule = compute_schedule(project, self.library, now)
             plan_notifications(project, self.library, change, now, schedule)
-            decided.append((now, schedule))
+            lease_mark = self.claim_lease(project, now) if self.claim_lease else None
+            decided.append((now, schedule, lease_mark))
             return change
 
         try:
@@ -210,8 +215,9 @@ class ActivationService:
             raise Refused("unknown_project") from None
         if change is None:
             return ActionOutcome(project=saved.value, key=key, change=None, refusal=refusal[0] if refusal else "stale")
-        at, schedule = decided[0]
-        return ActionOutcome(project=saved.value, key=key, change=change, saved=saved, schedule=schedule, at=at)
+        at, schedule, lease_mark = decided[0]
+        return ActionOutcome(project=saved.value, key=key, change=change, saved=saved, schedule=schedule, at=at,
+                             lease_mark=lease_mark)
 
     async def change_project(self, actor: Actor, project_id: str, mutate: Callable[[Project], Change]) -> Project:
         def decide_change(project: Project) -> Change:

@@ -30,13 +30,14 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelAccount
 
 from bot.commands import Command, parse_command
+from bot.delivery.outbox import HandOver
 from bot.domain.authorization import Action, Actor, decide
-from bot.domain.project import ConversationTarget, Person, Project
+from bot.domain.project import ConversationTarget, Person
 from bot.domain.roles import Role
 from bot.domain.text import Language, language_from_locale
 from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
-from bot.storage.contract import StorageError, Versioned
+from bot.storage.contract import StorageError
 from cards.base import card, plain, text
 from cards.digest import digest_card
 from cards.export import export_card
@@ -95,7 +96,7 @@ class ActivationBot(TeamsActivityHandler):
         user_state: UserState,
         *,
         tenant_allowed: Callable[[str], bool],
-        after_change: Callable[[str, Versioned[Project] | None], None],
+        after_change: Callable[[str, HandOver | None], None],
         clock: Callable[[], datetime],
         export_link: Callable[[str, str], Awaitable[str]],
     ) -> None:
@@ -104,7 +105,7 @@ class ActivationBot(TeamsActivityHandler):
         self.conversation_state = conversation_state
         self.user_state = user_state
         self.tenant_allowed = tenant_allowed
-        # Schedules outbox delivery without delaying the reply; given the project as just saved,
+        # Schedules outbox delivery without delaying the reply; handed the project as just saved,
         # the delivery starts from it (and owns it from then on) instead of reading it again.
         self.after_change = after_change
         self.export_link = export_link
@@ -424,6 +425,7 @@ class ActivationBot(TeamsActivityHandler):
         checks = await self.service.check_lines(project_id, key, language)
         answer = task_card(task_view(outcome.project, self.service.library, key, viewer=viewer, language=language,
                                      now=outcome.at or now, schedule=outcome.schedule, notice=notice, checks=checks))
-        if outcome.change is not None:
-            self.after_change(project_id, outcome.saved)  # after the card: the delivery changes that project object
+        if outcome.change is not None and outcome.saved is not None:
+            # After the card is built: the delivery changes that project object.
+            self.after_change(project_id, HandOver(outcome.saved, outcome.lease_mark))
         return answer

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.delivery.outbox import OutboxSender
+from bot.delivery.outbox import HandOver, OutboxSender
 from bot.domain.project import ConversationTarget, OutboxItem, Project
 from bot.storage.contract import Store, Versioned, update_project_versioned
 from tests.storage.helpers import NOW, TENANT, make_real_project, real_library
@@ -129,7 +129,7 @@ async def test_a_drain_handed_the_project_just_written_reads_nothing_and_a_stale
     assert written is not None
 
     store.operations.reset()
-    assert await sender.drain("p-known", written) == 1
+    assert await sender.drain("p-known", HandOver(written)) == 1
     # The lease and the settling write, and no read (Cosmos also creates the settle's event batch).
     assert store.operations.counts.get("read", 0) == 0 and store.operations.counts["replace"] == 2
 
@@ -142,7 +142,98 @@ async def test_a_drain_handed_the_project_just_written_reads_nothing_and_a_stale
     current.value.outbox.append(OutboxItem(id="later", kind="digest", target="channel", created_at=NOW))
     await store.save_project(current.value, current.etag, [])
     stale.value.outbox.append(OutboxItem(id="p-known:digest:0", kind="digest", target="channel", created_at=NOW))
-    assert await sender.drain("p-known", stale) == 1
+    assert await sender.drain("p-known", HandOver(stale)) == 1
     assert len(messenger.sent) == 2
     after = await store.load_project("p-known")
     assert after is not None and after.value.outbox == [] and after.value.outbox_lease_owner is None
+
+
+def _count_project_loads(store: Store) -> list[str]:
+    loads: list[str] = []
+    load = store.load_project
+
+    async def counted(project_id: str) -> Any:
+        loads.append(project_id)
+        return await load(project_id)
+
+    store.load_project = counted  # type: ignore[method-assign]
+    return loads
+
+
+def _service(store: Store, sender: OutboxSender) -> Any:
+    from bot.service import ActivationService
+
+    return ActivationService(store, real_library(), is_staff_pm=lambda *_: True, clock=sender.clock,
+                             claim_lease=sender.claim_lease)
+
+
+async def _click(store: Store, sender: OutboxSender, project_id: str) -> Any:
+    """A PM confirms the busiest ready task of the project: the change owes messages."""
+    from bot.domain.authorization import Action
+    from tests.storage.helpers import PM, busiest_ready_task
+
+    current = await store.load_project(project_id)
+    assert current is not None
+    key, _ = busiest_ready_task(current.value)
+    outcome = await _service(store, sender).act_on_task(PM, project_id, key, Action.CONFIRM_ON_BEHALF, rev=None)
+    assert outcome.change is not None and outcome.saved is not None and outcome.saved.value.outbox
+    return outcome
+
+
+@pytest.mark.asyncio
+async def test_a_click_takes_the_lease_in_its_own_write_and_its_delivery_writes_once_per_item(store: Store) -> None:
+    project, _ = make_real_project("p-click")
+    project.channel = CHANNEL
+    await store.create_project(project, [])
+    messenger = RecordingMessenger()
+    sender = _sender(store, messenger)
+    outcome = await _click(store, sender, "p-click")
+    assert outcome.lease_mark is not None
+    assert outcome.saved.value.outbox_lease_owner == sender.instance_id  # written with the change
+    owed = len(outcome.saved.value.outbox)
+
+    loads = _count_project_loads(store)
+    store.operations.reset()
+    assert await sender.drain("p-click", HandOver(outcome.saved, outcome.lease_mark)) == owed
+    # One settling write per item, no lease write, no project read (reads here are people's
+    # preferences, looked up to address their cards).
+    assert loads == [] and store.operations.counts["replace"] == owed
+    after = await store.load_project("p-click")
+    assert after is not None and after.value.outbox == [] and after.value.outbox_lease_owner is None
+    assert messenger.sent  # the channel's (the owners have no 1:1 chat here: theirs are skipped)
+
+
+@pytest.mark.asyncio
+async def test_a_handed_over_lease_is_not_trusted_once_another_drain_of_ours_wrote_the_project(store: Store) -> None:
+    project, _ = make_real_project("p-raced")
+    project.channel = CHANNEL
+    await store.create_project(project, [])
+    messenger = RecordingMessenger()
+    sender = _sender(store, messenger)
+    outcome = await _click(store, sender, "p-raced")
+    owed = len(outcome.saved.value.outbox)
+    # The sweep (or an earlier click's drain) gets to the project first and sends everything.
+    assert await sender.drain("p-raced") == owed
+    sent = len(messenger.sent)
+    assert sent > 0
+    # The click's own drain then holds a copy that still lists those items and our lease.
+    assert outcome.saved.value.outbox and outcome.saved.value.outbox_lease_owner == sender.instance_id
+    assert await sender.drain("p-raced", HandOver(outcome.saved, outcome.lease_mark)) == 0
+    assert len(messenger.sent) == sent  # nothing sent twice
+    after = await store.load_project("p-raced")
+    assert after is not None and after.value.outbox == [] and after.value.outbox_lease_owner is None
+
+
+@pytest.mark.asyncio
+async def test_a_click_leaves_a_lease_another_instance_holds(store: Store) -> None:
+    project, _ = make_real_project("p-held")
+    project.channel = CHANNEL
+    project.outbox_lease_owner = "another-instance"
+    project.outbox_lease_until = datetime(2026, 11, 26, 15, 0, 30, tzinfo=NOW.tzinfo)  # 30 s left on our clock
+    await store.create_project(project, [])
+    messenger = RecordingMessenger()
+    sender = _sender(store, messenger)
+    outcome = await _click(store, sender, "p-held")
+    assert outcome.lease_mark is None and outcome.saved.value.outbox_lease_owner == "another-instance"
+    assert await sender.drain("p-held", HandOver(outcome.saved, outcome.lease_mark)) == 0
+    assert messenger.sent == []  # the other instance delivers
