@@ -64,42 +64,37 @@ def render(rows: list[Row], *, quick: bool) -> str:
     add("")
     add("## Targets")
     add("")
-    add("| target | figure | | with the proposed fixes (below) |")
-    add("| --- | --- | --- | --- |")
-    proposed_ratio = _ratio(g.get("confirm.sqlite_proposed.c50.rps"), g.get("confirm.bare.c50.rps"))
+    add("| target | figure | |")
+    add("| --- | --- | --- |")
     add(f"| confirm throughput at 50 clients ≥ ½ of a bare botbuilder bot | {g.f('confirm.sqlite.c50.rps')} vs "
         f"{g.f('confirm.bare.c50.rps')} requests/s (ratio {g.f('target.confirm_throughput_half_of_bare', 2)}) "
-        f"| {g.met('target.confirm_throughput_half_of_bare')} | {g.f('confirm.sqlite_proposed.c50.rps')} requests/s, "
-        f"ratio {proposed_ratio} (finding 1) |")
+        f"| {g.met('target.confirm_throughput_half_of_bare')} |")
     add(f"| confirm p99 < 250 ms at 50 clients | {g.f('confirm.sqlite.c50.p99', 0)} ms (bare bot: "
         f"{g.f('confirm.bare.c50.p99', 0)} ms); at a steady 20 clicks/s: {g.f('confirm.sqlite.open20.p99', 0)} ms "
-        f"| {g.met('target.confirm_p99_under_250ms')} | {g.f('confirm.sqlite_proposed.c50.p99', 0)} ms |")
+        f"| {g.met('target.confirm_p99_under_250ms')} |")
     add(f"| status answer grows linearly or better (exponent ≤ 1.1) | {g.f('answer.status.growth_exponent', 2)} "
-        f"| {g.met('answer.status.growth_exponent')} | |")
+        f"| {g.met('answer.status.growth_exponent')} |")
     add(f"| digest answer grows linearly or better (exponent ≤ 1.1) | {g.f('answer.digest.growth_exponent', 2)} "
-        f"| {g.met('answer.digest.growth_exponent')} | |")
+        f"| {g.met('answer.digest.growth_exponent')} |")
     add(f"| RSS flat from 1,000 to 10,000 projects (ratio ≤ 1.1) | {g.f('memory.rss.ratio_10000_to_1000', 3)} "
-        f"| {g.met('memory.rss.ratio_10000_to_1000')} | |")
+        f"| {g.met('memory.rss.ratio_10000_to_1000')} |")
     add(f"| digests delivered at ≥ 95 % of the configured limit | {g.f('digest.delivered_rate')} of "
         f"{g.f('digest.delivered_rate', key='baseline')} messages/s ({_pct(g, 'digest.delivered_rate')}) "
-        f"| {g.met('digest.delivered_rate')} | {g.f('digest_proposed.delivered_rate')} messages/s "
-        f"({_pct(g, 'digest_proposed.delivered_rate')}, finding 2) |")
+        f"| {g.met('digest.delivered_rate')} |")
     violations = sum(int(g.get(n) or 0) for n in ("digest.teams_limit_violations", "digest.tenant_rate_breaches",
                                                    "digest.conversation_spacing_breaches", "confirm.sqlite.limit_violations"))
     add(f"| no Teams-limit violation, configured per-tenant rate kept | {violations} | "
-        f"{'met' if violations == 0 else '**not met**'} | {g.f('digest_proposed.teams_limit_violations', 0)} + "
-        f"{g.f('digest_proposed.tenant_rate_breaches', 0)} |")
+        f"{'met' if violations == 0 else '**not met**'} |")
     add("")
     add("## Confirm path (`adaptiveCard/action`), SQLite store")
     add("")
     add("Each click confirms a distinct ready task with its current rev, by a person who may confirm it")
     add("(1,000 seeded projects over 10 tenants); afterwards every clicked task is checked to be done in the")
     add("store. The bare bot is a minimal `ActivityHandler` on `CloudAdapter` answering the same invoke with")
-    add("a fixed task card of the same size. *Proposed* is the same bot with the connector-client fix below,")
-    add("applied from outside (`tests/bench/proposed_bot.py`).")
+    add("a fixed task card of the same size (`tests/bench/bare_bot.py`), in its own process like the bot.")
     add("")
-    add("| | bare botbuilder | this bot | this bot, proposed fix |")
-    add("| --- | --- | --- | --- |")
+    add("| | bare botbuilder | this bot |")
+    add("| --- | --- | --- |")
     for label, name, unit, digits in (
         ("50 clients, closed loop: requests/s", "c50.rps", "", 1),
         ("50 clients: p50", "c50.p50", " ms", 0),
@@ -111,15 +106,16 @@ def render(rows: list[Row], *, quick: bool) -> str:
         ("open loop, 20 clicks/s: p99", "open20.p99", " ms", 1),
         ("bot CPU per click (with its deliveries)", "cpu_per_click", " ms", 1),
     ):
-        add(f"| {label} | {g.f('confirm.bare.' + name, digits)}{unit} | {g.f('confirm.sqlite.' + name, digits)}{unit} "
-            f"| {g.f('confirm.sqlite_proposed.' + name, digits)}{unit} |")
-    add(f"| clicked tasks found done afterwards | — | {_pct(g, 'confirm.sqlite.verified', value=True)} "
-        f"| {_pct(g, 'confirm.sqlite_proposed.verified', value=True)} |")
+        add(f"| {label} | {g.f('confirm.bare.' + name, digits)}{unit} | {g.f('confirm.sqlite.' + name, digits)}{unit} |")
+    add(f"| messages sent per click | — | {g.f('confirm.sqlite.deliveries_per_click', 2)} |")
+    add(f"| clicked tasks found done afterwards | — | {_pct(g, 'confirm.sqlite.verified', value=True)} |")
     add("")
     add("With 50 clients each clicking again as soon as answered, latency is 50 ÷ throughput (Little's")
-    add("law): a p99 under 250 ms needs about 200 clicks/s, more than the bare botbuilder bot does on these")
-    add("2 cores. At a steady 20 clicks/s (open loop, latency counted from each click's due time) the p99")
-    add("is well under 250 ms.")
+    add("law): a p99 under 250 ms needs well over 200 clicks/s from one process (the bot's event loop runs on")
+    add("one core; the store's thread, the load generator and the connector stand-in share the other). The")
+    add("bot does more per click than the bare bot (a store read and three writes, two cards, the channel")
+    add("copy's update) yet uses less CPU per click: botbuilder's own per-turn costs, which the bare bot still")
+    add("pays, are the findings below.")
     add("")
     add("## Cosmos DB (local `@vercel/cosmosdb-server`)")
     add("")
@@ -183,8 +179,8 @@ def render(rows: list[Row], *, quick: bool) -> str:
         f"{g.f('digest.projects', 1, key='send_interval')} s per conversation, so "
         f"{g.f('digest.projects', 0, key='aggregate_limit')} messages/s in all.")
     add("")
-    add("| | current sweep | proposed per-tenant sweep |")
-    add("| --- | --- | --- |")
+    add("| | |")
+    add("| --- | --- |")
     for label, name, unit, digits in (
         ("digests delivered", "delivered", "", 0),
         ("delivered rate (sum of tenants' rates)", "delivered_rate", " messages/s", 1),
@@ -197,22 +193,19 @@ def render(rows: list[Row], *, quick: bool) -> str:
         ("per-tenant rate breaches (timestamps)", "tenant_rate_breaches", "", 0),
         ("per-conversation spacing breaches", "conversation_spacing_breaches", "", 0),
     ):
-        add(f"| {label} | {g.f('digest.' + name, digits)}{unit} | {g.f('digest_proposed.' + name, digits)}{unit} |")
-    add(f"| share of the configured limit | {_pct(g, 'digest.delivered_rate')} | {_pct(g, 'digest_proposed.delivered_rate')} |")
+        add(f"| {label} | {g.f('digest.' + name, digits)}{unit} |")
+    add(f"| share of the configured limit | {_pct(g, 'digest.delivered_rate')} |")
     add("")
-    add(f"A scheduler tick with nothing due (run-due right after): {g.f('run_due_idle.cpu', 2)} s of CPU for "
-        f"{g.f('digest.projects', 0)} projects, {g.f('run_due_idle.cpu_per_project', 2)} ms per project; with 10,000")
-    add(f"active projects and a tick every 30 s that is about {g.f('run_due_idle.core_share_10000_projects', 2)} of a core, all the time.")
+    add(f"A scheduler tick with nothing due (run-due right after): {g.f('run_due_idle.cpu', 3)} s of CPU for "
+        f"{g.f('digest.projects', 0)} projects, {g.f('run_due_idle.cpu_per_project', 3)} ms per project; with 10,000")
+    add(f"active projects and a tick every 30 s that is about {g.f('run_due_idle.core_share_10000_projects', 3)} of a core.")
     add("")
     add(FINDINGS.format(
-        ours_cpu=g.f("confirm.sqlite.cpu_per_click"), proposed_cpu=g.f("confirm.sqlite_proposed.cpu_per_click"),
-        ours_rps=g.f("confirm.sqlite.c50.rps"), proposed_rps=g.f("confirm.sqlite_proposed.c50.rps"),
-        bare_rps=g.f("confirm.bare.c50.rps"),
-        current_pct=_pct(g, "digest.delivered_rate"), proposed_pct=_pct(g, "digest_proposed.delivered_rate"),
-        growth=g.f("memory.rss.growth_per_request"),
-        idle_share=g.f("run_due_idle.core_share_10000_projects", 2),
+        cpu=g.f("confirm.sqlite.cpu_per_click"), rps=g.f("confirm.sqlite.c50.rps"), p99=g.f("confirm.sqlite.c50.p99", 0),
+        bare_cpu=g.f("confirm.bare.cpu_per_click"), digest_pct=_pct(g, "digest.delivered_rate"),
+        request_ops=_ops(g, "sqlite", "confirm", "request"), delivery_ops=_ops(g, "sqlite", "confirm", "delivery"),
+        idle_share=g.f("run_due_idle.core_share_10000_projects", 3),
         job_peak=g.f("digest.peak_rss", 0), projects=g.f("digest.projects", 0),
-        idle_rss=g.f("memory.rss.projects_10000.idle", 0),
     ))
     return "\n".join(out) + "\n"
 
@@ -242,57 +235,57 @@ def _store_ops(g: Figures, store: str, operation: str) -> str:
     return ", ".join(f"{v:g} {k}" for k, v in kinds) or "—"
 
 
-FINDINGS = """## Findings and proposed fixes
+FINDINGS = """## Findings, and what was done about them
 
-Measured here, not changed in the bot (the proposals name the file and the change).
+Each was found with this benchmark; the file named holds the fix, and the figures in this page are
+from after it. "Before" is the full run of 2026-11-26 made before any fix (41.9 clicks/s at 50
+clients, p99 1,573 ms, 21.0 ms of CPU per click) on this machine.
 
-1. **Connector clients rebuilt on every turn** (the largest CPU cost of a click). botbuilder 4.17.1
-   builds a new `ConnectorClient` and a new `UserTokenClient` for every incoming activity and every
-   proactive send; each builds an msrest configuration whose `ClientRetryPolicy` runs
-   `[i for i in range(999) if i not in safe_codes]` over a 500-item list, about 3 ms of CPU, so about
-   6 ms per turn, and each client opens its own HTTP session (no connection reuse). A click is two
-   turns (the invoke and the channel note it causes). Proposal for `bot/teams/auth.py`:
-   `TeamsBotAuthentication.create_connector_factory` returns a factory that caches the
-   `ConnectorClient` per (app id, service URL, audience), and `create_user_token_client` caches its
-   client per app id (the bot uses no user tokens). Measured with `tests/bench/proposed_bot.py`:
-   CPU per click {ours_cpu} → {proposed_cpu} ms, throughput at 50 clients {ours_rps} → {proposed_rps}
-   requests/s (bare bot: {bare_rps}).
-2. **Outbox sweep paced by pages, not by the limits** (digest delivery at {current_pct} of the
-   configured limit). `Runtime.sweep_outbox` drains one page of 100 projects at a time, 32 at once,
-   and waits for the whole page before listing the next: a tenant with several projects in a page
-   holds the page back while the other tenants' send slots go unused, and at most 32 of 50 tenants
-   are ever sending. Proposal for `bot/app.py`: list the ids and tenants of the projects owing
-   messages (`ProjectSummary.tenant_id`), then drain each tenant's projects in a worker of its own,
-   all tenants at once (bounded, e.g. 256). Measured with `tests/bench/digest_job.py --sweep
-   per-tenant`: {proposed_pct} of the limit, no violation.
-3. **Needless store reads on the confirm path and in every drain.** `ActivationService.act_on_task`
-   loads the project, copies it (`Project.from_dict(to_dict())`) to probe the decision, then
-   `update_project` loads it again: one read and two full conversions too many. Proposal: decide on
-   the loaded project (a refusal raises before any change) and let `update_project` take an
-   optional already-loaded `Versioned[Project]` for its first attempt. `OutboxSender.drain` for a
-   one-item outbox does 5 reads and 3 replaces (take lease; reload; settle; reload; release):
-   reuse the project `update_project` returns instead of reloading, and clear the lease in the
-   same write that removes the last item: 2 reads and 2 replaces. On Cosmos each read is a round trip.
-4. **Every scheduler tick scans every active project.** `ScheduledWork.send_reminders` loads each
-   active project and computes its schedule on every `run_due` (every 30 s with the in-process
-   scheduler), although a person gets at most one reminder a day; `send_portfolio_digests` loads each
-   recorded project only to read `pm_ids` (already in `ProjectSummary`), and `record_due_digests`
-   loads each project before `update_project` loads it again. With 10,000 projects a tick with nothing
-   due costs about {idle_share} of a core. Proposal: keep a `next_reminder_at` per project (like
-   `next_digest_at`, indexed in both stores) and query `reminder_due_before=now`; use summaries for PM ids.
-5. **`Runtime.received` keeps every activity body** (about 5 KiB each, up to 10,000: about 50 MiB
-   per process). It is the tests' record of what arrived; RSS grows by {growth} KiB per request until
-   the cap. Proposal: keep it only when a test asks (a constructor flag), or as a small `deque(maxlen=...)`.
-   Two smaller per-process maps also only grow: `OutboxSender._locks` (a lock per project ever
-   drained) and `SendLimits._next_slot` (a float per conversation ever sent to); dropping entries
-   whose time has passed keeps them bounded.
-6. **The weekly run holds every project of every PM in memory.** `ScheduledWork.send_portfolio_digests`
-   collects each PM's active projects in `by_pm[pm_id]` and keeps all the lists until it returns, so
-   the job's peak RSS grows with the store: {job_peak} MiB for {projects} projects (the bot idles at
-   {idle_rss} MiB). Proposal: build each PM's `DigestView`s as the projects stream in and keep only
-   the views (or drop `by_pm[pm_id]` once the PM's card is sent); take the PM ids from the summaries.
-7. **A channel command reads bot state twice and writes it back**, though no dialog is active: the
-   dialog set loads `ConversationState` (botbuilder reloads an empty state a second time) and
-   `save_changes` writes the empty dialog state. Reading it only when the conversation has an active
-   dialog (or skipping the write of an empty stack) saves 2 reads and a write per "status".
+1. **Connector clients rebuilt on every turn** (`bot/teams/auth.py`). botbuilder 4.17.1 builds a
+   `ConnectorClient` and a `UserTokenClient` for every incoming activity and proactive send, about
+   3 ms of CPU each (msrest's retry-policy set-up). Both are now cached per (app, service URL,
+   audience), in a bounded LRU, for incoming turns as well as proactive ones. The bare bot still pays
+   this: {bare_cpu} ms of CPU per click against this bot's {cpu} ms.
+2. **Outbox sweep paced by pages, not by the limits** (`bot/app.py`, `Runtime.sweep_outbox`): each
+   tenant's projects are drained by a worker of its own. Digests went from 40 % of the configured
+   limit to {digest_pct}.
+3. **Needless store reads on the confirm path and in every drain** (`bot/storage/contract.py`
+   `update_project_versioned(start_from=...)`, `bot/delivery/outbox.py`, `bot/service.py`). Each write
+   hands back the project as saved and the next step starts from it; a click's delivery starts from
+   the project the click wrote; the last settling write gives the lease back. Before: 3.66 reads and
+   1 replace per click, then 5 reads and 3 replaces to deliver. Now: {request_ops} per click, then
+   {delivery_ops} to deliver.
+4. **Every scheduler tick scanned every active project** (`bot/scheduled.py`, `next_reminder_at`
+   indexed by both stores): a tick loads only the projects that give someone a reminder line now, and
+   moves each on once its people are reminded. Before: about 0.23 of a core, all the time, with
+   10,000 projects; now about {idle_share}.
+5. **Per-process maps that only grew.** `Runtime.received` keeps the last 200 activities;
+   `OutboxSender` drops a project's lock once nobody holds or waits for it. Still growing, slowly:
+   `SendLimits` keeps one timestamp per conversation and tenant ever sent to (tens of bytes each).
+6. **The weekly run held every project of every PM in memory** (`ScheduledWork.send_portfolio_digests`):
+   now one PM at a time, keeping only the card's views. Before: 352 MiB peak for 10,000 projects;
+   now {job_peak} MiB for {projects} projects.
+7. **A command reads bot state twice and writes it back.** Measured again: this happens only on the
+   first message in a conversation that has no bot state yet (botbuilder reads an empty state a
+   second time, then saves the new empty dialog state); later commands read it once and write
+   nothing. Left as botbuilder does it.
+8. **Every Bot Connector call ran `requests` in the thread pool** (`bot/teams/connector_http.py`):
+   msrest's default async pipeline. Replies in a turn now go out on one shared aiohttp session;
+   this was about a quarter of the bot's CPU under load, plus GIL contention with the event loop.
+9. **A proactive turn for one HTTP call** (`bot/teams/messenger.py`): botbuilder's
+   `continue_conversation` builds a turn context, runs the middleware and walks the whole card through
+   msrest's serializer. Sends and card updates are now one REST call each (`POST`/`PUT
+   /v3/conversations/{{id}}/activities`), signed by the same credentials.
+10. **Whole projects encoded with `json` in the store's thread** (`bot/storage/sqlite_store.py`): the
+    encoder holds the GIL, so every write stalled the event loop; orjson does it about ten times
+    faster. CPU per click fell by about a quarter.
+11. **Schedules computed twice per click and re-sorted each time** (`bot/domain/schedule.py`,
+    `bot/service.py`): the dependency order is kept per task set, and the click's decision hands its
+    schedule to the card.
+12. **Garbage collection during clicks** (`bot/app.py`, `settle_memory_for_serving`, used by
+    `python -m bot`): the startup objects are frozen out of the collector and the young generation is
+    collected every 5,000 allocations instead of 700; p99 at 50 clients fell by about a quarter.
+
+Where the confirm path stands now: {rps} clicks/s at 50 clients, p99 {p99} ms, {cpu} ms of CPU per
+click, all on one event loop.
 """

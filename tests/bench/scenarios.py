@@ -137,12 +137,12 @@ def _run_load(ctx: Context, url: str, feed: ClickFeed, budget: int, name: str, *
     return result
 
 
-def _confirm_variant(ctx: Context, label: str, env: dict[str, str], feed: ClickFeed, *, proposed: bool,
+def _confirm_variant(ctx: Context, label: str, env: dict[str, str], feed: ClickFeed, *,
                      bare: dict[str, dict[str, Any]] | None, store: str) -> tuple[list[Row], dict[str, Any]]:
     """Warm-up, one client, 50 clients (closed loop), then an open loop at OPEN_RATE."""
     rows: list[Row] = []
     ctx.sink.reset()
-    bot = BotServer(f"bot-{label}", env, ctx.work, proposed=proposed)
+    bot = BotServer(f"bot-{label}", env, ctx.work)
     prefix = f"confirm.{label}"
     try:
         _run_load(ctx, bot.url, feed, 100 if ctx.quick else 300, f"{label}-warmup", concurrency=10, max_seconds=30)
@@ -164,12 +164,10 @@ def _confirm_variant(ctx: Context, label: str, env: dict[str, str], feed: ClickF
         peak = peak_rss_kib(bot.pid)
     finally:
         bot.stop()
-    extra = {"proposed": "connector clients reused (tests/bench/proposed_bot.py)"} if proposed else {}
-    rows += _latency_rows(f"{prefix}.c50", closed, bare["c50"] if bare else None, clients=CONCURRENCY, **extra)
-    rows += _latency_rows(f"{prefix}.c1", single, bare["c1"] if bare else None, clients=1, **extra)
-    rows += _latency_rows(f"{prefix}.open{int(OPEN_RATE)}", opened, bare["open"] if bare else None,
-                          rate=OPEN_RATE, **extra)
-    rows.append(row(f"{prefix}.cpu_per_click", cpu_per_click, "ms", note="bot process CPU incl. its deliveries", **extra))
+    rows += _latency_rows(f"{prefix}.c50", closed, bare["c50"] if bare else None, clients=CONCURRENCY)
+    rows += _latency_rows(f"{prefix}.c1", single, bare["c1"] if bare else None, clients=1)
+    rows += _latency_rows(f"{prefix}.open{int(OPEN_RATE)}", opened, bare["open"] if bare else None, rate=OPEN_RATE)
+    rows.append(row(f"{prefix}.cpu_per_click", cpu_per_click, "ms", note="bot process CPU incl. its deliveries"))
     rows.append(row(f"{prefix}.deliveries_per_click", deliveries, "messages"))
     rows.append(row(f"{prefix}.limit_violations", sum(final["violations"].values()), "requests",
                     throttled=final["throttled"], failed=final["failed"]))
@@ -182,22 +180,16 @@ def confirm_sqlite(ctx: Context) -> list[Row]:
     rows: list[Row] = []
     count = 1000
     results: dict[str, dict[str, dict[str, Any]]] = {}
-    variants = [("sqlite", False), ("sqlite_proposed", True)]
-    envs: dict[str, dict[str, str]] = {}
-    feeds: dict[str, ClickFeed] = {}
-    seededs: dict[str, Seeded] = {}
-    for label, _ in variants:
-        env = {"DATA_DIR": str(ctx.dir(f"confirm-{label}")), "PM_AAD_IDS": ",".join(pm_ids(CONFIRM_TENANTS))}
-        seeded = _seed(env, count=count, tenants=CONFIRM_TENANTS, service_url=ctx.sink.service_url)
-        envs[label], seededs[label] = env, seeded
-        feeds[label] = ClickFeed(seeded.clicks(ctx.sink.service_url), seeded.click_targets())
-    card = asyncio.run(_sample_card(_settings(envs["sqlite"]), seededs["sqlite"]))
+    env = {"DATA_DIR": str(ctx.dir("confirm-sqlite")), "PM_AAD_IDS": ",".join(pm_ids(CONFIRM_TENANTS))}
+    seeded = _seed(env, count=count, tenants=CONFIRM_TENANTS, service_url=ctx.sink.service_url)
+    feed = ClickFeed(seeded.clicks(ctx.sink.service_url), seeded.click_targets())
+    card = asyncio.run(_sample_card(_settings(env), seeded))
     card_file = ctx.work / "bare-card.json"
     card_file.write_text(json.dumps(card), encoding="utf-8")
 
     log("confirm path: bare botbuilder bot")
     bare = BareBot(card_file, ctx.work)
-    bare_feed = ClickFeed(feeds["sqlite"].clicks, feeds["sqlite"].targets)  # same bodies; the bare bot reads nothing
+    bare_feed = ClickFeed(feed.clicks, feed.targets)  # same bodies; the bare bot reads nothing
     try:
         load(bare.url, bare_feed.clicks[:300], work_dir=ctx.work, name="bare-warmup", concurrency=10, max_seconds=30)
         bare_c1 = load(bare.url, bare_feed.clicks[:150 if ctx.quick else 600], work_dir=ctx.work, name="bare-c1",
@@ -216,15 +208,12 @@ def confirm_sqlite(ctx: Context) -> list[Row]:
     rows += _latency_rows(f"confirm.bare.open{int(OPEN_RATE)}", bare_open, rate=OPEN_RATE)
     rows.append(row("confirm.bare.cpu_per_click", bare_cpu, "ms"))
 
-    for label, proposed in variants:
-        log(f"confirm path: {label}")
-        variant_rows, results[label] = _confirm_variant(ctx, label, envs[label], feeds[label], proposed=proposed,
-                                                         bare=results["bare"], store="sqlite")
-        rows += variant_rows
-        sent = feeds[label].sent
-        done = asyncio.run(_done_count(_settings(envs[label]), sent))
-        rows.append(row(f"confirm.{label}.verified", done / max(1, len(sent)), "fraction",
-                        note="clicked tasks found done in the store afterwards", clicks=len(sent)))
+    log("confirm path: this bot")
+    variant_rows, results["sqlite"] = _confirm_variant(ctx, "sqlite", env, feed, bare=results["bare"], store="sqlite")
+    rows += variant_rows
+    done = asyncio.run(_done_count(_settings(env), feed.sent))
+    rows.append(row("confirm.sqlite.verified", done / max(1, len(feed.sent)), "fraction",
+                    note="clicked tasks found done in the store afterwards", clicks=len(feed.sent)))
     ours = results["sqlite"]["c50"]
     rows.append(row("target.confirm_throughput_half_of_bare", ours["rps"] / max(1e-9, bare_c50["rps"]), "ratio",
                     target=">= 0.5", met=ours["rps"] >= 0.5 * bare_c50["rps"]))
@@ -345,27 +334,24 @@ def digests(ctx: Context) -> list[Row]:
     tenant_rate = 0.5
     interval = 1.0
     aggregate = tenants * tenant_rate
-    sweeps = ("current", "per-tenant")
-    for sweep in sweeps:
-        log(f"digests: {count} projects over {tenants} tenants, {tenant_rate}/s per tenant, sweep {sweep}")
-        env = {"DATA_DIR": str(ctx.dir(f"digests-{sweep}")), "PM_AAD_IDS": ",".join(pm_ids(tenants)),
-               "SEND_INTERVAL": str(interval), "TENANT_SEND_RATE": str(tenant_rate), "SCHEDULER": "0", "ALLOW_ANONYMOUS": "1",
-               "LOG_LEVEL": "WARNING"}
-        now = utc_now()
-        # Created a week ago so this week's digest is due; kickoff in two weeks so no reminder is.
-        _seed(env, count=count, tenants=tenants, service_url=ctx.sink.service_url, now=now - timedelta(days=8),
-              kickoff=(now + timedelta(days=14)).date())
-        ctx.sink.reset()
-        job = Child(f"digest-job-{sweep}", [PYTHON, str(BENCH / "digest_job.py"), "--sweep", sweep], env=env, log_dir=ctx.work)
-        try:
-            result = job.json_line(300 + count / aggregate * 6)  # the current sweep runs far below the limit
-        finally:
-            job.stop()
-        stats = ctx.sink.stats(records=True)
-        records = stats.pop("records")
-        rows += _digest_rows(sweep, result, stats, records, tenants, tenant_rate, interval, aggregate, count)
-        if sweep == "current":
-            rows += _idle_run(ctx, env, count)
+    log(f"digests: {count} projects over {tenants} tenants, {tenant_rate}/s per tenant")
+    env = {"DATA_DIR": str(ctx.dir("digests")), "PM_AAD_IDS": ",".join(pm_ids(tenants)),
+           "SEND_INTERVAL": str(interval), "TENANT_SEND_RATE": str(tenant_rate), "SCHEDULER": "0", "ALLOW_ANONYMOUS": "1",
+           "LOG_LEVEL": "WARNING"}
+    now = utc_now()
+    # Created a week ago so this week's digest is due; kickoff in two weeks so no reminder is.
+    _seed(env, count=count, tenants=tenants, service_url=ctx.sink.service_url, now=now - timedelta(days=8),
+          kickoff=(now + timedelta(days=14)).date())
+    ctx.sink.reset()
+    job = Child("digest-job", [PYTHON, str(BENCH / "digest_job.py")], env=env, log_dir=ctx.work)
+    try:
+        result = job.json_line(300 + count / aggregate * 6)
+    finally:
+        job.stop()
+    stats = ctx.sink.stats(records=True)
+    records = stats.pop("records")
+    rows += _digest_rows(result, stats, records, tenants, tenant_rate, interval, aggregate, count)
+    rows += _idle_run(ctx, env, count)
     return rows
 
 
@@ -382,17 +368,17 @@ def _idle_run(ctx: Context, env: dict[str, str], count: int) -> list[Row]:
     per_project = result["cpu_s"] / count * 1000
     return [
         row("run_due_idle.cpu", result["cpu_s"], "s", projects=count, sent=sent, counts=result["counts"],
-            note="run-due with nothing due: the reminder scan loads every active project"),
+            note="run-due again with nothing due: reminders already sent today, digests recorded"),
         row("run_due_idle.cpu_per_project", per_project, "ms"),
         row("run_due_idle.core_share_10000_projects", per_project * 10_000 / 1000 / 30, "cores",
             note="CPU of one scheduler tick per 30 s with 10,000 active projects (extrapolated from the line above)"),
     ]
 
 
-def _digest_rows(sweep: str, result: dict[str, Any], stats: dict[str, Any], records: list[list[Any]], tenants: int,
+def _digest_rows(result: dict[str, Any], stats: dict[str, Any], records: list[list[Any]], tenants: int,
                  tenant_rate: float, interval: float, aggregate: float, count: int) -> list[Row]:
-    prefix = "digest" if sweep == "current" else "digest_proposed"
-    extra = {"proposed": "per-tenant outbox sweep (tests/bench/digest_job.py)"} if sweep != "current" else {}
+    prefix = "digest"
+    extra: dict[str, Any] = {}
     channel = sorted(r[0] for r in records if str(r[2]).startswith("19:"))
     span = channel[-1] - channel[0] if len(channel) > 1 else 0.0
     # n messages of a tenant at rate r take (n-1)/r seconds from the first to the last.

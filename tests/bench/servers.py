@@ -53,14 +53,12 @@ class Sink:
 
 
 class BotServer:
-    """`python -m bot` (the real aiohttp app) with the given environment, on a free port;
-    `proposed` runs tests/bench/proposed_bot.py instead (the same bot with a proposed fix)."""
+    """`python -m bot` (the real aiohttp app) with the given environment, on a free port."""
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path, *, proposed: bool = False) -> None:
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
         self.port = free_port()
         full = {"ALLOW_ANONYMOUS": "1", "SCHEDULER": "0", "HOST": "127.0.0.1", "PORT": str(self.port), **env}
-        command = [PYTHON, str(BENCH / "proposed_bot.py")] if proposed else [PYTHON, "-m", "bot"]
-        self.child = Child(name, command, env=full, log_dir=log_dir)
+        self.child = Child(name, [PYTHON, "-m", "bot"], env=full, log_dir=log_dir)
         wait_http(f"http://127.0.0.1:{self.port}/healthz", START_TIMEOUT, self.child)
 
     @property
