@@ -79,9 +79,29 @@ def _add_reminder_column(connection: sqlite3.Connection) -> None:
 
 def _encode(document: dict[str, Any]) -> str:
     """Project documents and events are the store's hot path (every action writes its project
-    whole): orjson encodes them about ten times faster than json. Directory documents (bot
-    state, preferences) keep json, which also accepts non-string keys."""
-    return orjson.dumps(document).decode()
+    whole): orjson encodes them about ten times faster than json. What orjson refuses and json
+    takes (a lone surrogate pasted into a block reason, an integer past 64 bits) goes through
+    json. Directory documents (bot state, preferences) always use json."""
+    try:
+        return orjson.dumps(document).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(document)
+
+
+def _encoded_events(events: list[Event]) -> list[tuple[str, str, int, str]]:
+    rows = []
+    for event in events:
+        doc = event.to_dict()
+        rows.append((doc["id"], doc["projectId"], doc["seq"], _encode(doc)))
+    return rows
+
+
+def _decode(text: str) -> Any:
+    """A project document or event, whichever encoder wrote it (see `_encode`)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 class SqliteStore:
@@ -133,9 +153,10 @@ class SqliteStore:
     # -- projects ---------------------------------------------------------------------
     async def create_project(self, project: Project, events: list[Event]) -> str:
         self.operations.add("create")
-        return str(await self._run(self._create_project, project.to_dict(), [e.to_dict() for e in events]))
+        doc = project.to_dict()  # encoded here, before any transaction: a failure leaves nothing open
+        return str(await self._run(self._create_project, doc, _encode(doc), _encoded_events(events)))
 
-    def _create_project(self, doc: dict[str, Any], events: list[dict[str, Any]]) -> str:
+    def _create_project(self, doc: dict[str, Any], encoded: str, events: list[tuple[str, str, int, str]]) -> str:
         etag = uuid.uuid4().hex
         db = self._db
         db.execute("BEGIN IMMEDIATE")
@@ -144,12 +165,15 @@ class SqliteStore:
                 "INSERT INTO projects (id, tenant_id, pm_ids, active, next_digest_at, outbox_count, etag, doc, next_reminder_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?)",
                 (doc["id"], doc["tenantId"], json.dumps(doc["pmIds"]), int(doc["active"]), doc["nextDigestAt"],
-                 doc["outboxCount"], etag, _encode(doc), doc["nextReminderAt"]),
+                 doc["outboxCount"], etag, encoded, doc["nextReminderAt"]),
             )
             self._insert_events(events)
         except sqlite3.IntegrityError:
             db.execute("ROLLBACK")
             raise AlreadyExists(doc["id"]) from None
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
         db.execute("COMMIT")
         return etag
 
@@ -158,7 +182,7 @@ class SqliteStore:
         row = await self._run(self._fetch_one, "SELECT doc, etag FROM projects WHERE id = ?", (project_id,))
         if row is None:
             return None
-        return Versioned(Project.from_dict(orjson.loads(row[0])), row[1])
+        return Versioned(Project.from_dict(_decode(row[0])), row[1])
 
     def _fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         result: tuple[Any, ...] | None = self._db.execute(sql, params).fetchone()
@@ -166,31 +190,32 @@ class SqliteStore:
 
     async def save_project(self, project: Project, etag: str, events: list[Event]) -> str:
         self.operations.add("replace")
-        return str(await self._run(self._save_project, project.to_dict(), etag, [e.to_dict() for e in events]))
+        doc = project.to_dict()  # encoded here, before any transaction: a failure leaves nothing open
+        return str(await self._run(self._save_project, doc, _encode(doc), etag, _encoded_events(events)))
 
-    def _save_project(self, doc: dict[str, Any], etag: str, events: list[dict[str, Any]]) -> str:
+    def _save_project(self, doc: dict[str, Any], encoded: str, etag: str, events: list[tuple[str, str, int, str]]) -> str:
         new_etag = uuid.uuid4().hex
         db = self._db
         db.execute("BEGIN IMMEDIATE")
-        cursor = db.execute(
-            "UPDATE projects SET tenant_id=?, pm_ids=?, active=?, next_digest_at=?, outbox_count=?, etag=?, doc=?,"
-            " next_reminder_at=? WHERE id=? AND etag=?",
-            (doc["tenantId"], json.dumps(doc["pmIds"]), int(doc["active"]), doc["nextDigestAt"], doc["outboxCount"],
-             new_etag, _encode(doc), doc["nextReminderAt"], doc["id"], etag),
-        )
-        if cursor.rowcount != 1:
+        try:
+            cursor = db.execute(
+                "UPDATE projects SET tenant_id=?, pm_ids=?, active=?, next_digest_at=?, outbox_count=?, etag=?, doc=?,"
+                " next_reminder_at=? WHERE id=? AND etag=?",
+                (doc["tenantId"], json.dumps(doc["pmIds"]), int(doc["active"]), doc["nextDigestAt"], doc["outboxCount"],
+                 new_etag, encoded, doc["nextReminderAt"], doc["id"], etag),
+            )
+            if cursor.rowcount != 1:
+                raise ConcurrencyConflict(doc["id"])
+            self._insert_events(events)
+        except BaseException:
             db.execute("ROLLBACK")
-            raise ConcurrencyConflict(doc["id"])
-        self._insert_events(events)
+            raise
         db.execute("COMMIT")
         return new_etag
 
-    def _insert_events(self, events: list[dict[str, Any]]) -> None:
+    def _insert_events(self, events: list[tuple[str, str, int, str]]) -> None:
         # OR IGNORE: an event id is deterministic, so one already there is this same event.
-        self._db.executemany(
-            "INSERT OR IGNORE INTO events VALUES (?,?,?,?)",
-            [(e["id"], e["projectId"], e["seq"], _encode(e)) for e in events],
-        )
+        self._db.executemany("INSERT OR IGNORE INTO events VALUES (?,?,?,?)", events)
 
     async def list_projects(
         self, query: ProjectQuery, page_size: int = 50, continuation: str | None = None
@@ -219,7 +244,7 @@ class SqliteStore:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         sql = f"SELECT doc FROM projects{where} ORDER BY id LIMIT ?"  # noqa: S608 - clauses are fixed text
         rows = await self._run(self._fetch_all, sql, (*params, page_size + 1))
-        docs = [orjson.loads(r[0]) for r in rows]
+        docs = [_decode(r[0]) for r in rows]
         more = len(docs) > page_size
         docs = docs[:page_size]
         token = base64.urlsafe_b64encode(docs[-1]["id"].encode()).decode() if more and docs else None
@@ -231,13 +256,13 @@ class SqliteStore:
     async def project_events(self, project_id: str) -> list[Event]:
         self.operations.add("query")
         rows = await self._run(self._fetch_all, "SELECT doc FROM events WHERE project_id = ? ORDER BY seq", (project_id,))
-        return [Event.from_dict(orjson.loads(r[0])) for r in rows]
+        return [Event.from_dict(_decode(r[0])) for r in rows]
 
     # -- directory documents ------------------------------------------------------------
     async def read_document(self, key: str) -> Versioned[dict[str, Any]] | None:
         self.operations.add("read")
         row = await self._run(self._fetch_one, "SELECT doc, etag FROM directory WHERE key = ?", (key,))
-        return Versioned(orjson.loads(row[0]), row[1]) if row else None
+        return Versioned(json.loads(row[0]), row[1]) if row else None
 
     async def write_document(self, key: str, body: dict[str, Any], etag: str | None = None) -> str:
         self.operations.add("write")
