@@ -422,10 +422,12 @@ class ActivationBot(TeamsActivityHandler):
             return None
         notice = t(f"refused.{outcome.refusal}", language, detail="") if outcome.refusal else None
         viewer = actor if outcome.refusal != "tenant" else None
-        checks = await self.service.check_lines(project_id, key, language)
-        answer = task_card(task_view(outcome.project, self.service.library, key, viewer=viewer, language=language,
-                                     now=outcome.at or now, schedule=outcome.schedule, notice=notice, checks=checks))
-        if outcome.change is not None and outcome.saved is not None:
-            # After the card is built: the delivery changes that project object.
-            self.after_change(project_id, HandOver(outcome.saved, outcome.lease_mark))
-        return answer
+        try:
+            checks = await self.service.check_lines(project_id, key, language)
+            return task_card(task_view(outcome.project, self.service.library, key, viewer=viewer, language=language,
+                                       now=outcome.at or now, schedule=outcome.schedule, notice=notice, checks=checks))
+        finally:
+            if outcome.change is not None and outcome.saved is not None:
+                # After the card is built (the delivery changes that project object), and even if
+                # building it failed: the change is saved, its messages are owed now.
+                self.after_change(project_id, HandOver(outcome.saved, outcome.lease_mark))

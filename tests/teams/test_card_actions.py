@@ -153,3 +153,19 @@ async def test_spanish_speaker_gets_spanish_cards(harness) -> None:
     card = invoke_card(body)
     assert "Completada por Ada Admin" in texts(card) and "Licencia adicional" in texts(card)
     assert_valid_cards([card])
+
+
+async def test_a_saved_change_is_delivered_even_when_its_answer_card_fails(harness, monkeypatch) -> None:
+    project_id = await started(harness)
+    card = latest_task_cards(harness, ADMIN)[LICENSE]
+    before = len([r for r in harness.standin.delivered if r.kind == "update"])
+
+    async def broken_check_lines(*args: Any, **kwargs: Any) -> list[str]:
+        raise TimeoutError("the licence report could not be read")
+
+    monkeypatch.setattr(harness.runtime.service, "check_lines", broken_check_lines)
+    status, body = await click(harness, ADMIN, "confirm", actions_of(card)["confirm"])
+    assert status == 200 and body["statusCode"] != 200  # an apology, not the card
+    assert await state_of(harness, project_id, LICENSE) == "done"  # the change was saved...
+    updates = [r for r in harness.standin.delivered if r.kind == "update"][before:]
+    assert any(LICENSE in str(r.cards) for r in updates)  # ...and the copies were updated all the same
