@@ -24,6 +24,7 @@ from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Req
 from msrest.pipeline.async_requests import AsyncRequestsCredentialsPolicy
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import ClientRequest, HTTPClientResponse
+from yarl import URL
 
 DEFAULT_TIMEOUT = 100.0  # seconds, msrest's own default for a connector call
 
@@ -83,7 +84,8 @@ class AiohttpSender(AsyncHTTPSender):  # type: ignore[misc]
         context = request.context if isinstance(request.context, _SendContext) else _SendContext()
         headers.update(context.session.headers)
         try:
-            async with self.session.request(http_request.method, http_request.url, headers=headers,
+            # msrest built the URL quoted already; encoded=True keeps yarl from unquoting it.
+            async with self.session.request(http_request.method, URL(http_request.url, encoded=True), headers=headers,
                                             data=http_request.data, timeout=self.timeout) as answer:
                 body = await answer.read()
                 response = AiohttpResponse(http_request, answer.status, answer.reason, dict(answer.headers), body)

@@ -16,6 +16,7 @@ from botbuilder.schema import (
 )
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
+from yarl import URL
 
 from bot.delivery.limits import DeliveryError
 from bot.domain.project import ConversationTarget
@@ -93,11 +94,13 @@ class BotbuilderMessenger:
         credentials = client.config.credentials
         if credentials:
             credentials.signed_session(signing)  # sets Authorization, or removes it for an anonymous bot
-        headers = {"Content-Type": "application/json; charset=utf-8", **signing.headers}
+        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json", **signing.headers}
         url = f"{target.service_url.rstrip('/')}/v3/conversations/{quote(target.conversation_id, safe='')}/activities{path}"
         try:
-            async with self.connectors.http_session().request(method, url, data=json.dumps(activity), headers=headers,
-                                                              timeout=self.timeout) as answer:
+            # encoded=True: the path is sent as quoted here (as botbuilder's client sends it); yarl
+            # would otherwise unquote ':', '@' and ';' in Teams conversation ids.
+            async with self.connectors.http_session().request(method, URL(url, encoded=True), data=json.dumps(activity),
+                                                              headers=headers, timeout=self.timeout) as answer:
                 raw = await answer.read()
                 status, retry_after = answer.status, answer.headers.get("Retry-After")
         except (TimeoutError, aiohttp.ClientError) as error:

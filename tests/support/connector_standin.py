@@ -98,6 +98,7 @@ class Attempt:
     outcome: str = "pending"  # 'ok' | 'fault' | 'throttled' | 'hung' | 'not_found' | 'bad_request' | 'blocked' | 'too_large'
     error_code: str | None = None
     retry_after: str | None = None  # the Retry-After header sent, if any
+    raw_path: str = ""  # the path as sent, before percent-decoding
     response: Any = None  # JSON body answered
 
     @property
@@ -1003,6 +1004,7 @@ class ConnectorStandIn:
             headers=dict(request.headers),
             authorization=request.headers.get("Authorization"),
             timestamp=time.monotonic(),
+            raw_path=request.raw_path,
         )
         self.attempts.append(attempt)
         self._count_limits(attempt)

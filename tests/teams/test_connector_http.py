@@ -64,3 +64,18 @@ async def test_the_http_session_closes_with_the_runtime(tmp_path) -> None:
         session = authentication._session
         assert session is not None and not session.closed
     assert session.closed
+
+
+async def test_conversation_ids_are_sent_percent_encoded_as_botbuilder_sends_them(harness) -> None:
+    # A reply in a channel thread: the id carries ':', '@', ';' and '='. botbuilder's client sends
+    # them percent-encoded; aiohttp would unquote them unless told the URL is encoded already.
+    thread = "19:abc@thread.tacv2;messageid=123"
+    messenger = harness.runtime.sender.messenger.inner
+    target = ConversationTarget(thread, harness.service_url, TENANT)
+    activity_id = await messenger.send(target, {"type": "AdaptiveCard", "version": "1.5", "body": []})
+    await messenger.update(target, activity_id, {"type": "AdaptiveCard", "version": "1.5", "body": []})
+    sent, updated = [a for a in harness.standin.attempts if a.conversation_id == thread]
+    encoded = "/v3/conversations/19%3Aabc%40thread.tacv2%3Bmessageid%3D123/activities"
+    assert sent.raw_path == encoded and sent.kind == "send"
+    assert updated.raw_path.startswith(encoded + "/") and updated.kind == "update"
+    assert sent.headers.get("Accept") == "application/json"
