@@ -12,6 +12,7 @@ as the change that caused it, sent through a Messenger and removed only once sen
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections import OrderedDict
@@ -38,7 +39,7 @@ from bot.graph.errors import (
 from bot.graph.licensing import LicensingReport
 from bot.licence_checks import report_key
 from bot.storage.contract import (
-    ConcurrencyConflict,
+    StorageError,
     Store,
     Versioned,
     update_project_versioned,
@@ -166,7 +167,9 @@ class OutboxSender:
                     current = await self._settle(project_id, result, current)
                     settled += 1
             except BaseException:
-                await self._release_lease(project_id)  # another instance may go on at once
+                # Another instance may go on at once; a failing release must not hide why we stopped.
+                with contextlib.suppress(Exception):
+                    await self._release_lease(project_id)
                 raise
             return settled
 
@@ -220,7 +223,7 @@ class OutboxSender:
 
         try:
             await self._write(project_id, release, lambda _: [], write_if=lambda released: released)
-        except (KeyError, ConcurrencyConflict):
+        except (KeyError, StorageError):
             pass  # the lease expires by itself
 
     async def _settle(self, project_id: str, result: Delivered, leased: Versioned[Project]) -> Versioned[Project] | None:

@@ -351,6 +351,9 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
         return self._session
 
     async def close(self) -> None:
+        # The cached clients send on this session: drop them with it, so nothing reuses a closed one.
+        self._connectors = ClientCache()
+        self._token_clients = ClientCache()
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
