@@ -60,7 +60,7 @@ from botframework.connector.auth import (
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from jwt.algorithms import RSAAlgorithm
 
-from bot.teams.connector_http import use_aiohttp
+from bot.teams.connector_http import CredentialHeaders, use_aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -318,17 +318,18 @@ class ClientCache:
 
 class _CachingConnectorFactory(ConnectorFactory):
     def __init__(self, inner: ConnectorFactory, cache: ClientCache, identity: tuple[Any, ...],
-                 http: Callable[[], aiohttp.ClientSession]) -> None:
+                 http: Callable[[], aiohttp.ClientSession], headers: CredentialHeaders) -> None:
         self._inner = inner
         self._cache = cache
         self._identity = identity
         self._http = http
+        self._headers = headers
 
     async def create(self, service_url: str, audience: str | None = None) -> Any:
         key = (*self._identity, service_url, audience)
         client = self._cache.get(key)
         if client is None:
-            client = use_aiohttp(await self._inner.create(service_url, audience), self._http())
+            client = use_aiohttp(await self._inner.create(service_url, audience), self._http(), self._headers)
             self._cache.put(key, client)
         return client
 
@@ -343,6 +344,7 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
         self._connectors = ClientCache()
         self._token_clients = ClientCache()
         self._session: aiohttp.ClientSession | None = None
+        self.credential_headers = CredentialHeaders()
 
     def _http(self) -> aiohttp.ClientSession:
         """The HTTP session every connector client sends on (made in the running loop)."""
@@ -359,6 +361,10 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
 
     def http_session(self) -> aiohttp.ClientSession:
         return self._http()
+
+    async def authorization(self, client: Any) -> dict[str, str]:
+        """The headers that sign a request of this connector client (see CredentialHeaders)."""
+        return await self.credential_headers.of(client.config.credentials)
 
     async def proactive_client(self, service_url: str) -> Any:
         """The (cached) connector client botbuilder would build for a proactive turn of this bot."""
@@ -401,7 +407,8 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
         """The incoming turn's connector factory, caching like the proactive one (see below)."""
         if result.connector_factory is not None and result.claims_identity is not None:
             result.connector_factory = _CachingConnectorFactory(result.connector_factory, self._connectors,
-                                                                _identity_key(result.claims_identity), self._http)
+                                                                _identity_key(result.claims_identity), self._http,
+                                                                self.credential_headers)
         return result
 
     async def _precheck(self, token: str, activity: Activity, keys: AsyncSigningKeys) -> None:
@@ -442,7 +449,7 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
     # docs/performance.md).
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return _CachingConnectorFactory(self._inner.create_connector_factory(claims_identity), self._connectors,
-                                        _identity_key(claims_identity), self._http)
+                                        _identity_key(claims_identity), self._http, self.credential_headers)
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         key = _identity_key(claims_identity)

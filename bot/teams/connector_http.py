@@ -16,17 +16,20 @@ policy, which honours Retry-After (bot/delivery/limits.py).
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 from msrest.exceptions import ClientRequestError
 from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Request, Response, SansIOHTTPPolicy
-from msrest.pipeline.async_requests import AsyncRequestsCredentialsPolicy
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import ClientRequest, HTTPClientResponse
 from yarl import URL
 
 DEFAULT_TIMEOUT = 100.0  # seconds, msrest's own default for a connector call
+MAX_KEPT_CREDENTIALS = 256  # one per cached connector client (bot/teams/auth.py keeps at most 64)
 
 
 class SigningTarget:
@@ -36,6 +39,51 @@ class SigningTarget:
 
     def __init__(self) -> None:
         self.headers: dict[str, str] = {}
+
+
+class CredentialHeaders:
+    """The Authorization header botbuilder's credentials give, fetched off the event loop and
+    kept for a short while. `signed_session` asks MSAL synchronously; on a cache miss (about
+    once an hour per credential) that is an HTTPS round trip to Entra ID, which would stall
+    every conversation the bot is in. MSAL hands out tokens with at least five minutes left, so
+    a header kept for two minutes is never stale."""
+
+    def __init__(self, ttl: float = 120.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._kept: dict[int, tuple[Any, dict[str, str], float]] = {}
+
+    async def of(self, credentials: Any) -> dict[str, str]:
+        if not credentials:
+            return {}
+        kept = self._kept.get(id(credentials))
+        now = self.clock()
+        if kept is not None and kept[0] is credentials and now - kept[2] < self.ttl:
+            return kept[1]
+        signing = SigningTarget()
+        await asyncio.to_thread(credentials.signed_session, signing)  # sets Authorization, or none when anonymous
+        if len(self._kept) >= MAX_KEPT_CREDENTIALS:
+            self._kept.clear()
+        self._kept[id(credentials)] = (credentials, dict(signing.headers), now)
+        return dict(signing.headers)
+
+
+class _CredentialsPolicy(AsyncHTTPPolicy):  # type: ignore[misc]
+    """msrest's credentials step, with the header from `CredentialHeaders` (msrest's own calls
+    the credentials on the event loop for every request)."""
+
+    def __init__(self, credentials: Any, headers: CredentialHeaders) -> None:
+        super().__init__()
+        self._credentials = credentials
+        self._headers = headers
+
+    async def send(self, request: Request, **kwargs: Any) -> Response:
+        context = request.context if isinstance(request.context, _SendContext) else _SendContext()
+        request.context = context
+        context.session.headers.update(await self._headers.of(self._credentials))
+        assert self.next is not None  # the pipeline links every policy to the next one
+        response: Response = await self.next.send(request, **kwargs)
+        return response
 
 
 class _SendContext:
@@ -95,14 +143,15 @@ class AiohttpSender(AsyncHTTPSender):  # type: ignore[misc]
         return Response(request, response)
 
 
-def use_aiohttp(client: Any, session: aiohttp.ClientSession) -> Any:
-    """Point a botbuilder ConnectorClient (`client.config.pipeline`) at the shared session."""
+def use_aiohttp(client: Any, session: aiohttp.ClientSession, headers: CredentialHeaders) -> Any:
+    """Point a botbuilder ConnectorClient (`client.config.pipeline`) at the shared session, its
+    credentials asked through `headers`."""
     config = client.config
     policies: list[Any] = [config.user_agent_policy, RawDeserializer(), config.http_logger_policy]
     credentials = config.credentials
-    if credentials:  # as msrest's own default pipeline does
+    if credentials:  # where msrest's own default pipeline puts them
         policy_types = (AsyncHTTPPolicy, SansIOHTTPPolicy)
-        policies.insert(1, credentials if isinstance(credentials, policy_types) else AsyncRequestsCredentialsPolicy(credentials))
+        policies.insert(1, credentials if isinstance(credentials, policy_types) else _CredentialsPolicy(credentials, headers))
     timeout = getattr(getattr(config, "connection", None), "timeout", None) or DEFAULT_TIMEOUT
     config.pipeline = AsyncPipeline(policies, AiohttpSender(session, timeout))
     return client

@@ -21,7 +21,6 @@ from yarl import URL
 from bot.delivery.limits import DeliveryError
 from bot.domain.project import ConversationTarget
 from bot.teams.connector_http import DEFAULT_TIMEOUT as CONNECTOR_TIMEOUT
-from bot.teams.connector_http import SigningTarget
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
@@ -30,6 +29,8 @@ class ProactiveConnectors(Protocol):
     """What the messenger needs from the Teams authentication (bot/teams/auth.py)."""
 
     async def proactive_client(self, service_url: str) -> Any: ...
+
+    async def authorization(self, client: Any) -> dict[str, str]: ...
 
     def http_session(self) -> aiohttp.ClientSession: ...
 
@@ -90,11 +91,8 @@ class BotbuilderMessenger:
 
     async def _call(self, method: str, target: ConversationTarget, path: str, activity: dict[str, Any]) -> dict[str, Any]:
         client = await self.connectors.proactive_client(target.service_url)
-        signing = SigningTarget()
-        credentials = client.config.credentials
-        if credentials:
-            credentials.signed_session(signing)  # sets Authorization, or removes it for an anonymous bot
-        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json", **signing.headers}
+        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json",
+                   **await self.connectors.authorization(client)}
         url = f"{target.service_url.rstrip('/')}/v3/conversations/{quote(target.conversation_id, safe='')}/activities{path}"
         try:
             # encoded=True: the path is sent as quoted here (as botbuilder's client sends it); yarl

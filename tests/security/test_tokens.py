@@ -32,7 +32,7 @@ from tests.security.conftest import (
     Signer,
 )
 from tests.support.teams_activities import card_action, message, personal
-from tests.teams.conftest import CUSTOMER
+from tests.teams.conftest import CUSTOMER, TENANT
 
 SIGNER = Signer.new("kid-main")
 STRANGER_KEY = Signer.new("kid-main")  # same kid, a key the server never published: forgery
@@ -426,3 +426,39 @@ def test_anonymous_needs_allow_anonymous_and_no_app_id_and_secrets_stay_out_of_r
 def test_tokens_here_are_really_rs256() -> None:
     token = SIGNER.token("http://x/")
     assert jwt.get_unverified_header(token) == {"alg": "RS256", "typ": "JWT", "kid": "kid-main"}
+
+
+async def test_outbound_tokens_are_fetched_off_the_event_loop_and_kept_briefly(secure: SecureHarness, monkeypatch) -> None:
+    # MSAL is synchronous: a token fetch on the loop would stall every conversation. Replies in a
+    # turn and proactive sends both ask through CredentialHeaders, in a worker thread.
+    import threading
+
+    from bot.domain.project import ConversationTarget
+    from tests.security.conftest import OfflineCredentials
+
+    fetched_in: list[str] = []
+    original = OfflineCredentials.get_access_token
+
+    def recording(self: OfflineCredentials, force_refresh: bool = False) -> str:
+        fetched_in.append(threading.current_thread().name)
+        return original(self, force_refresh)
+
+    monkeypatch.setattr(OfflineCredentials, "get_access_token", recording)
+    for _ in range(3):
+        status, _ = await secure.post_with(hello(secure), token=SIGNER.token(secure.service_url))
+        assert status == 201
+    messenger = secure.runtime.sender.messenger.inner
+    target = ConversationTarget(personal(CUSTOMER).id, secure.service_url, TENANT)
+    for _ in range(3):
+        await messenger.send(target, {"type": "AdaptiveCard", "version": "1.5", "body": []})
+    assert {a.authorization for a in secure.standin.attempts} == {f"Bearer {OUTBOUND_TOKEN}"}
+    main = threading.main_thread().name
+    assert fetched_in and main not in fetched_in and threading.current_thread().name not in fetched_in
+    assert len(fetched_in) <= 2  # one per connector client (the turn's and the proactive one), not per request
+
+    authentication = secure.runtime.adapter.bot_framework_authentication
+    assert isinstance(authentication, TeamsBotAuthentication)
+    authentication.credential_headers.ttl = 0  # kept no longer: every request asks again
+    before = len(fetched_in)
+    await messenger.send(target, {"type": "AdaptiveCard", "version": "1.5", "body": []})
+    assert len(fetched_in) == before + 1
