@@ -89,13 +89,14 @@ class Delivered:
 class OutboxSender:
     def __init__(self, store: Store, library: PlaybookLibrary, messenger: Messenger, *,
                  is_staff_pm: Callable[[str | None, str | None], bool], clock: Callable[[], datetime],
-                 instance_id: str | None = None, graph: GraphPort | None = None) -> None:
+                 instance_id: str | None = None, graph: GraphPort | None = None, lease: timedelta = LEASE) -> None:
         self.graph = graph
         self.store = store
         self.library = library
         self.messenger = messenger
         self.clock = clock
         self.instance_id = instance_id or uuid.uuid4().hex[:12]
+        self.lease = lease
         self.renderer = Renderer(store, library, is_staff_pm=is_staff_pm, clock=clock)
         self._locks: dict[str, _SharedLock] = {}
         # Which project this sender wrote last and when (a count of its writes), to tell whether a
@@ -115,7 +116,7 @@ class OutboxSender:
         if held_elsewhere and project.outbox_lease_until and project.outbox_lease_until > now:
             return None
         project.outbox_lease_owner = self.instance_id
-        project.outbox_lease_until = now + LEASE
+        project.outbox_lease_until = now + self.lease
         return self._writes
 
     def _wrote(self, project_id: str) -> None:
@@ -163,7 +164,11 @@ class OutboxSender:
             settled = 0
             try:
                 while current is not None:
-                    result = await self._deliver(current.value, current.value.outbox[0])
+                    # A send may not outlive the lease (a slow or throttling connector, long
+                    # Retry-After waits): past it another instance could take the lease and send
+                    # the item again. Stopped, the item stays owed and the next sweep goes on.
+                    async with asyncio.timeout(self._time_left(current)):
+                        result = await self._deliver(current.value, current.value.outbox[0])
                     current = await self._settle(project_id, result, current)
                     settled += 1
             except BaseException:
@@ -173,11 +178,17 @@ class OutboxSender:
                 raise
             return settled
 
+    def _time_left(self, leased: Versioned[Project]) -> float:
+        """Seconds the current lease still covers, less a tenth of a lease to settle in."""
+        until = leased.value.outbox_lease_until
+        left = (until - self.clock()).total_seconds() if until else 0.0
+        return max(left - self.lease.total_seconds() / 10, 0.0)
+
     def _lease_still_ours(self, handover: HandOver) -> bool:
         project = handover.saved.value
         assert handover.lease_mark is not None
         return (project.outbox_lease_owner == self.instance_id and project.outbox_lease_until is not None
-                and project.outbox_lease_until - self.clock() > LEASE / 2 and bool(project.outbox)
+                and project.outbox_lease_until - self.clock() > self.lease / 2 and bool(project.outbox)
                 and self._unchanged_by_deliveries(project.id, handover.lease_mark))
 
     @asynccontextmanager
@@ -204,7 +215,7 @@ class OutboxSender:
             if not project.outbox:
                 return False
             project.outbox_lease_owner = self.instance_id
-            project.outbox_lease_until = now + LEASE
+            project.outbox_lease_until = now + self.lease
             return True
 
         try:
@@ -241,7 +252,7 @@ class OutboxSender:
                         record.card_copies.append(copy)
             if project.outbox_lease_owner == self.instance_id:
                 if project.outbox:
-                    project.outbox_lease_until = now + LEASE  # still working: extend
+                    project.outbox_lease_until = now + self.lease  # still working: extend
                 else:
                     project.outbox_lease_owner = None
                     project.outbox_lease_until = None

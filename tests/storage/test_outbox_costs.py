@@ -3,6 +3,7 @@ starting a change from a copy already in hand never loses someone else's write."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -237,3 +238,32 @@ async def test_a_click_leaves_a_lease_another_instance_holds(store: Store) -> No
     assert outcome.lease_mark is None and outcome.saved.value.outbox_lease_owner == "another-instance"
     assert await sender.drain("p-held", HandOver(outcome.saved, outcome.lease_mark)) == 0
     assert messenger.sent == []  # the other instance delivers
+
+
+@pytest.mark.asyncio
+async def test_a_send_that_would_outlive_the_lease_is_stopped_and_left_owed(store: Store) -> None:
+    from datetime import UTC, timedelta
+
+    project = _owing("p-slow", 2)
+    await store.create_project(project, [])
+    messenger = RecordingMessenger()
+    sender = OutboxSender(store, real_library(), messenger, is_staff_pm=lambda _aad, _tenant: False,
+                          clock=lambda: datetime.now(UTC), lease=timedelta(seconds=0.5))
+    sends = 0
+
+    async def hanging(target: ConversationTarget, card: dict[str, Any], mentions_text: str | None = None) -> str:
+        nonlocal sends
+        sends += 1
+        if sends == 2:
+            await asyncio.sleep(5)  # a connector that answers far too late (throttling, Retry-After)
+        return await RecordingMessenger.send(messenger, target, card, mentions_text)
+
+    messenger.send = hanging  # type: ignore[method-assign]
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(TimeoutError):
+        await sender.drain("p-slow")
+    assert asyncio.get_running_loop().time() - started < 2  # stopped within the lease, not after the send
+    after = await store.load_project("p-slow")
+    assert after is not None
+    assert [o.id for o in after.value.outbox] == ["p-slow:digest:1"]  # the first settled, the second still owed
+    assert after.value.outbox_lease_owner is None  # given back: another instance may go on at once
