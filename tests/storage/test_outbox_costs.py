@@ -181,14 +181,19 @@ async def _click(store: Store, sender: OutboxSender, project_id: str) -> Any:
     return outcome
 
 
-@pytest.mark.asyncio
-async def test_a_click_takes_the_lease_in_its_own_write_and_its_delivery_writes_once_per_item(store: Store) -> None:
-    project, _ = make_real_project("p-click")
+async def _clicked(store: Store, project_id: str) -> tuple[OutboxSender, RecordingMessenger, Any]:
+    """A project in the store with a channel, its sender, and a click on it that owes messages."""
+    project, _ = make_real_project(project_id)
     project.channel = CHANNEL
     await store.create_project(project, [])
     messenger = RecordingMessenger()
     sender = _sender(store, messenger)
-    outcome = await _click(store, sender, "p-click")
+    return sender, messenger, await _click(store, sender, project_id)
+
+
+@pytest.mark.asyncio
+async def test_a_click_takes_the_lease_in_its_own_write_and_its_delivery_writes_once_per_item(store: Store) -> None:
+    sender, messenger, outcome = await _clicked(store, "p-click")
     assert outcome.lease_mark is not None
     assert outcome.saved.value.outbox_lease_owner == sender.instance_id  # written with the change
     owed = len(outcome.saved.value.outbox)
@@ -206,12 +211,7 @@ async def test_a_click_takes_the_lease_in_its_own_write_and_its_delivery_writes_
 
 @pytest.mark.asyncio
 async def test_a_handed_over_lease_is_not_trusted_once_another_drain_of_ours_wrote_the_project(store: Store) -> None:
-    project, _ = make_real_project("p-raced")
-    project.channel = CHANNEL
-    await store.create_project(project, [])
-    messenger = RecordingMessenger()
-    sender = _sender(store, messenger)
-    outcome = await _click(store, sender, "p-raced")
+    sender, messenger, outcome = await _clicked(store, "p-raced")
     owed = len(outcome.saved.value.outbox)
     # The sweep (or an earlier click's drain) gets to the project first and sends everything.
     assert await sender.drain("p-raced") == owed
