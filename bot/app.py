@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +19,7 @@ from botbuilder.core import ConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
+from bot import json_codec
 from bot.config import Settings
 from bot.delivery.limits import PacedMessenger, RetryPolicy, SendLimits
 from bot.delivery.outbox import HandOver, OutboxSender
@@ -250,7 +250,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     if raw is None:
         return web.json_response({"error": "request body too large"}, status=413)
     try:
-        body = json.loads(raw)
+        body = json_codec.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return web.json_response({"error": "body is not JSON"}, status=400)
     if not isinstance(body, dict) or not isinstance(body.get("type"), str):
@@ -288,7 +288,8 @@ async def messages(request: web.Request) -> web.StreamResponse:
         return web.json_response({"statusCode": 400, "type": "application/vnd.microsoft.error",
                                   "value": {"code": "NotSupported", "message": "this bot does not handle that invoke"}})
     if invoke_response:
-        return web.json_response(invoke_response.body, status=invoke_response.status)
+        return web.Response(body=json_codec.dumps(invoke_response.body), status=invoke_response.status,
+                            content_type="application/json")
     return web.Response(status=201)
 
 

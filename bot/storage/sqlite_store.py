@@ -17,8 +17,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
 
-import orjson
-
+from bot import json_codec
 from bot.domain.events import Event
 from bot.domain.project import Project
 from bot.storage.contract import (
@@ -78,14 +77,9 @@ def _add_reminder_column(connection: sqlite3.Connection) -> None:
 
 
 def _encode(document: dict[str, Any]) -> str:
-    """Project documents and events are the store's hot path (every action writes its project
-    whole): orjson encodes them about ten times faster than json. What orjson refuses and json
-    takes (a lone surrogate pasted into a block reason, an integer past 64 bits) goes through
-    json. Directory documents (bot state, preferences) always use json."""
-    try:
-        return orjson.dumps(document).decode()
-    except TypeError:  # orjson.JSONEncodeError
-        return json.dumps(document)
+    """Project documents and events, the store's hot path (every action writes its project
+    whole), through bot.json_codec. Directory documents (bot state, preferences) use json."""
+    return json_codec.dumps_text(document)
 
 
 def _encoded_events(events: list[Event]) -> list[tuple[str, str, int, str]]:
@@ -97,11 +91,8 @@ def _encoded_events(events: list[Event]) -> list[tuple[str, str, int, str]]:
 
 
 def _decode(text: str) -> Any:
-    """A project document or event, whichever encoder wrote it (see `_encode`)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    """A project document or event, whichever encoder wrote it."""
+    return json_codec.loads(text)
 
 
 class SqliteStore:

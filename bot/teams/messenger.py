@@ -3,7 +3,6 @@ Bot Connector errors classified for the delivery retry policy."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -18,6 +17,7 @@ from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 from yarl import URL
 
+from bot import json_codec
 from bot.delivery.limits import DeliveryError
 from bot.domain.project import ConversationTarget
 from bot.teams.connector_http import DEFAULT_TIMEOUT as CONNECTOR_TIMEOUT
@@ -97,14 +97,14 @@ class BotbuilderMessenger:
         try:
             # encoded=True: the path is sent as quoted here (as botbuilder's client sends it); yarl
             # would otherwise unquote ':', '@' and ';' in Teams conversation ids.
-            async with self.connectors.http_session().request(method, URL(url, encoded=True), data=json.dumps(activity),
+            async with self.connectors.http_session().request(method, URL(url, encoded=True), data=json_codec.dumps(activity),
                                                               headers=headers, timeout=self.timeout) as answer:
                 raw = await answer.read()
                 status, retry_after = answer.status, answer.headers.get("Retry-After")
         except (TimeoutError, aiohttp.ClientError) as error:
             raise DeliveryError(0, "network") from error
         try:
-            body = json.loads(raw) if raw else {}
+            body = json_codec.loads(raw) if raw else {}
         except ValueError:
             body = {}
         if status >= 400:
