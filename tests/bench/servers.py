@@ -52,14 +52,14 @@ class Sink:
         self.child.stop()
 
 
-class BotServer:
-    """`python -m bot` (the real aiohttp app) with the given environment, on a free port."""
+class _BotProcess:
+    """A bot in its own process on a free loopback port, answering /healthz once started."""
 
-    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
-        self.port = free_port()
-        full = {"ALLOW_ANONYMOUS": "1", "SCHEDULER": "0", "HOST": "127.0.0.1", "PORT": str(self.port), **env}
-        self.child = Child(name, [PYTHON, "-m", "bot"], env=full, log_dir=log_dir)
+    def __init__(self, name: str, command: list[str], log_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.child = Child(name, command, env=env, log_dir=log_dir)
         wait_http(f"http://127.0.0.1:{self.port}/healthz", START_TIMEOUT, self.child)
+
+    port: int
 
     @property
     def url(self) -> str:
@@ -75,25 +75,22 @@ class BotServer:
             log(f"{self.child.name} exited with {code}: {self.child.tail(5)}")
 
 
-class BareBot:
+class BotServer(_BotProcess):
+    """`python -m bot` (the real aiohttp app) with the given environment, on a free port."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        self.port = free_port()
+        full = {"ALLOW_ANONYMOUS": "1", "SCHEDULER": "0", "HOST": "127.0.0.1", "PORT": str(self.port), **env}
+        super().__init__(name, [PYTHON, "-m", "bot"], log_dir, env=full)
+
+
+class BareBot(_BotProcess):
     """tests/bench/bare_bot.py: botbuilder alone, same invoke, fixed card."""
 
     def __init__(self, card_file: Path, log_dir: Path) -> None:
         self.port = free_port()
-        self.child = Child("bare-bot", [PYTHON, str(BENCH / "bare_bot.py"), "--port", str(self.port), "--card", str(card_file)],
-                           log_dir=log_dir)
-        wait_http(f"http://127.0.0.1:{self.port}/healthz", START_TIMEOUT, self.child)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/messages"
-
-    @property
-    def pid(self) -> int:
-        return self.child.pid
-
-    def stop(self) -> None:
-        self.child.stop()
+        super().__init__("bare-bot", [PYTHON, str(BENCH / "bare_bot.py"), "--port", str(self.port), "--card", str(card_file)],
+                         log_dir)
 
 
 def load(url: str, bodies: list[dict[str, Any]], *, max_seconds: float, work_dir: Path, name: str,
