@@ -249,7 +249,7 @@ class OutboxSender:
                 for key, copy in result.copies:
                     record = project.tasks.get(key)
                     if record is not None and copy not in record.card_copies:
-                        record.card_copies.append(copy)
+                        record.card_copies = (*record.card_copies, copy)
             if project.outbox_lease_owner == self.instance_id:
                 if project.outbox:
                     project.outbox_lease_until = now + self.lease  # still working: extend

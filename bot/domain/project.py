@@ -112,7 +112,10 @@ class TaskRecord:
     on_behalf: bool = False
     blocked_reason: str | None = None
     blocked_since: datetime | None = None
-    card_copies: list[CardCopy] = field(default_factory=list)
+    # A tuple, not a list: most tasks have none, and the empty tuple is one shared object that
+    # the garbage collector does not track (a list per task doubled what each project copy
+    # held for it to scan; docs/performance.md, finding 13).
+    card_copies: tuple[CardCopy, ...] = ()
 
     @property
     def playbook_id(self) -> str:
@@ -152,7 +155,7 @@ class TaskRecord:
             on_behalf=bool(data.get("onBehalf")),
             blocked_reason=data.get("blockedReason"),
             blocked_since=_parse_dt(data.get("blockedSince")),
-            card_copies=[CardCopy.from_dict(c) for c in data.get("cardCopies", [])],
+            card_copies=tuple(CardCopy.from_dict(c) for c in data.get("cardCopies", ())),
         )
 
 
