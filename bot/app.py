@@ -71,22 +71,43 @@ class Runtime:
     clock: Callable[[], datetime]
     graph: GraphClient | None = None
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    # Projects with a background drain running: True when asked to drain again after it.
+    draining: dict[str, bool] = field(default_factory=dict)
     # The bot's own record of the last activities it accepted (tests and troubleshooting), bounded.
     received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
 
     def deliver_soon(self, project_id: str, handover: HandOver | None = None) -> None:
         """Drain the project's outbox in the background; `handover` (the project as a change just
         wrote it, used by nobody else any more) spares the drain a read, and a write when the
-        change took the delivery lease."""
+        change took the delivery lease.
+
+        At most one background drain per project: asked again while one runs, it drains once
+        more when that one ends, from the store. A running drain often sends the new items
+        anyway (its next write finds them), and waiting drains each held a project copy: under
+        a burst of clicks faster than the connector's limits they piled up by the thousand and
+        the collector's passes over them took up to 80 ms (docs/performance.md)."""
+        if project_id in self.draining:
+            self.draining[project_id] = True
+            return
+        self.draining[project_id] = False
         task = asyncio.get_running_loop().create_task(self._deliver(project_id, handover))
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
     async def _deliver(self, project_id: str, handover: HandOver | None) -> None:
         try:
-            await self.sender.drain(project_id, handover)
-        except Exception:
-            log.warning("outbox delivery for %s deferred to the next sweep", project_id, exc_info=True)
+            while True:
+                try:
+                    await self.sender.drain(project_id, handover)
+                except Exception:
+                    log.warning("outbox delivery for %s deferred to the next sweep", project_id, exc_info=True)
+                    return  # what is left, asked for since or not, waits for the sweep
+                if not self.draining[project_id]:
+                    return
+                self.draining[project_id] = False
+                handover = None  # older than what the store holds now
+        finally:
+            del self.draining[project_id]
 
     async def sweep_outbox(self, max_tenants: int = 256) -> int:
         """Deliver every project's outbox: each tenant's projects one after another in a worker of
