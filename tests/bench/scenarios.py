@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -154,7 +155,9 @@ def _confirm_variant(ctx: Context, label: str, env: dict[str, str], feed: ClickF
         rate_cap = 120 if store == "sqlite" else 60
         closed = _run_load(ctx, bot.url, feed, int(ctx.window * rate_cap), f"{label}-c50", concurrency=CONCURRENCY,
                            max_seconds=ctx.window)
+        clicks_ended = time.monotonic()
         drained = ctx.sink.wait_quiet(timeout=180)
+        delivery_lag = max(0.0, drained["last_arrival"] - clicks_ended)
         cpu_per_click = (cpu_seconds(bot.pid) - cpu_before) / max(1, closed["ok"]) * 1000
         deliveries = (drained["delivered"] - sink_before) / max(1, closed["ok"])
         opened = _run_load(ctx, bot.url, feed, int(OPEN_RATE * ctx.open_window), f"{label}-open",
@@ -169,6 +172,8 @@ def _confirm_variant(ctx: Context, label: str, env: dict[str, str], feed: ClickF
     rows += _latency_rows(f"{prefix}.open{int(OPEN_RATE)}", opened, bare["open"] if bare else None, rate=OPEN_RATE)
     rows.append(row(f"{prefix}.cpu_per_click", cpu_per_click, "ms", note="bot process CPU incl. its deliveries"))
     rows.append(row(f"{prefix}.deliveries_per_click", deliveries, "messages"))
+    rows.append(row(f"{prefix}.delivery_lag", delivery_lag, "s", clicks=closed["ok"],
+                    note="last click answered to last message sent; the send limits set most of it"))
     rows.append(row(f"{prefix}.limit_violations", sum(final["violations"].values()), "requests",
                     throttled=final["throttled"], failed=final["failed"]))
     rows.append(row(f"{prefix}.rss", rss / 1024, "MiB", peak_mib=round(peak / 1024, 1)))

@@ -33,7 +33,8 @@ class Sink:
         http_json(f"{self.control}/throttle", settings)
 
     def wait_quiet(self, quiet_seconds: float = 1.5, timeout: float = 120.0) -> dict[str, Any]:
-        """Until nothing has arrived for `quiet_seconds` (the bot's outbox is drained)."""
+        """Until nothing has arrived for `quiet_seconds` (the bot's outbox is drained). The stats
+        carry `last_arrival`: when the last request arrived (time.monotonic, within a poll)."""
         deadline = time.monotonic() + timeout
         last = -1
         since = time.monotonic()
@@ -46,7 +47,7 @@ class Sink:
             time.sleep(0.25)
         else:
             log(f"sink still busy after {timeout:.0f}s")
-        return self.stats()
+        return {**self.stats(), "last_arrival": since}
 
     def stop(self) -> None:
         self.child.stop()
