@@ -281,8 +281,8 @@ clients, p99 1,573 ms, 21.0 ms of CPU per click) on this machine.
    `continue_conversation` builds a turn context, runs the middleware and walks the whole card through
    msrest's serializer. Sends and card updates are now one REST call each (`POST`/`PUT
    /v3/conversations/{{id}}/activities`), signed by the same credentials.
-10. **Whole projects encoded with `json` in the store's thread** (`bot/storage/sqlite_store.py`): the
-    encoder holds the GIL, so every write stalled the event loop; orjson does it about ten times
+10. **Whole projects encoded with `json`** (`bot/storage/sqlite_store.py`, `bot/json_codec.py`): in the
+    store's thread then, where the encoder held the GIL, so every write stalled the event loop; orjson does it about ten times
     faster. CPU per click fell by about a quarter.
 11. **Schedules computed twice per click and re-sorted each time** (`bot/domain/schedule.py`,
     `bot/service.py`): the dependency order is kept per task set, and the click's decision hands its
