@@ -85,7 +85,7 @@ class Runtime:
         more when that one ends, from the store. A running drain often sends the new items
         anyway (its next write finds them), and waiting drains each held a project copy: under
         a burst of clicks faster than the connector's limits they piled up by the thousand and
-        the collector's passes over them took up to 80 ms (docs/performance.md)."""
+        the collector's passes over them took up to 95 ms (docs/performance.md, finding 13)."""
         if project_id in self.draining:
             self.draining[project_id] = True
             return

@@ -5,9 +5,10 @@ Two connections:
   the event loop's thread. They take tens of microseconds; handing each to a worker thread
   cost far more under load, as the thread then waited for the interpreter lock behind the
   busy loop: at 50 concurrent clicks, a store call spent a median 37 ms queued for 0.15 ms of
-  work, and the bot answered 310 clicks/s instead of 530 (docs/performance.md, finding 14).
-  This one connection does every write, which serialises them: the etag check and the event
-  inserts of a save are one atomic step.
+  work, and the bot answered about 310 clicks/s instead of 590 (docs/performance.md, finding
+  14). This one connection does every write, which serialises them: the etag check and the
+  event inserts of a save are one atomic step. A write that meets another process's write
+  (a job run beside the bot) waits for it on the loop; such writes are one project long.
 - Queries that may read many rows (a page of projects, a project's history) run on a worker
   thread with a read-only connection of their own, so they never hold the loop. WAL mode lets
   them read beside the writer.
