@@ -157,7 +157,7 @@ class ActivationService:
             log.warning("cross-tenant read refused: actor tenant %s, project %s", actor.tenant_id, project.id)
             raise Refused("tenant")
         if not decide(actor, Action.STATUS, project):
-            raise Refused("not_allowed")
+            raise Refused("not_on_project")
         return project
 
     async def projects_for_status(self, actor: Actor) -> list[Project]:

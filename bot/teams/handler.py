@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -63,6 +63,15 @@ def tenant_of(activity: Activity) -> str:
     tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), dict) else {}
     tenant_id = (tenant or {}).get("id") or getattr(activity.conversation, "tenant_id", None) or ""
     return str(tenant_id).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Here:
+    """Where a command was typed: a 1:1 chat (`personal`), or a conversation others read, and
+    the project that conversation holds. Only a 1:1 chat may show more than its own project."""
+
+    personal: bool
+    project_id: str | None
 
 
 def _known_zone(name: str) -> bool:
@@ -233,15 +242,22 @@ class ActivationBot(TeamsActivityHandler):
         else:
             await turn_context.send_activity(t("unknown_command", language))
 
-    async def _channel_project(self, turn_context: TurnContext) -> str | None:
-        return await self.service.project_for_conversation(turn_context.activity.conversation.id)
+    async def _here(self, turn_context: TurnContext) -> Here:
+        activity = turn_context.activity
+        return Here(personal=(activity.conversation.conversation_type or "personal") == "personal",
+                    project_id=await self.service.project_for_conversation(activity.conversation.id))
 
     async def _status(self, turn_context: TurnContext, actor: Actor, language: Language, everything: bool) -> None:
+        """A conversation others read shows its own project and nothing else: another customer's
+        status or the PM's portfolio there would be read by everyone in it."""
         now = self.clock()
-        project_id = None if everything else await self._channel_project(turn_context)
+        here = await self._here(turn_context)
+        if not here.personal and (everything or here.project_id is None):
+            await turn_context.send_activity(t("refused.portfolio_private" if everything else "refused.no_project", language))
+            return
         try:
-            if project_id:
-                project = await self.service.visible_project(actor, project_id)
+            if here.project_id and not everything:
+                project = await self.service.visible_project(actor, here.project_id)
                 await turn_context.send_activity(_card_reply(status_card(status_view(project, self.service.library,
                                                                                      language=language, now=now))))
                 return
@@ -256,11 +272,24 @@ class ActivationBot(TeamsActivityHandler):
             views = [status_view(p, self.service.library, language=language, now=now) for p in projects]
             await turn_context.send_activity(_card_reply(portfolio_card(views, language)))
         else:
-            await turn_context.send_activity(t("refused.no_project", language))
+            await turn_context.send_activity(t("refused.no_projects", language))
 
     async def _my_tasks(self, turn_context: TurnContext, actor: Actor, language: Language) -> None:
+        """Every open task of the person in a 1:1 chat; elsewhere only the conversation's project's."""
+        here = await self._here(turn_context)
+        if here.personal:
+            projects = await self.service.projects_for_status(actor)
+        elif here.project_id is None:
+            await turn_context.send_activity(t("refused.no_project", language))
+            return
+        else:
+            try:
+                projects = [await self.service.visible_project(actor, here.project_id)]
+            except Refused as refused:
+                await turn_context.send_activity(t(f"refused.{refused.code}", language, detail=refused.detail))
+                return
         lines: list[tuple[str, str]] = []
-        for project in await self.service.projects_for_status(actor):
+        for project in projects:
             roles = project.roles_of(actor.id)
             for key, record in project.tasks.items():
                 spec = self.service.task_spec(key)
@@ -268,11 +297,30 @@ class ActivationBot(TeamsActivityHandler):
                     lines.append((spec.title.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
         await turn_context.send_activity(_card_reply(my_tasks_card(lines[:30], language)))
 
-    async def _dates(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
-        project_id = await self._channel_project(turn_context)
-        assert command.on_date is not None
-        if project_id is None:
+    async def _pm_project(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
+        """The project a PM command acts on: the conversation's, or in a 1:1 chat the PM's only
+        one. None after telling the person why there is none."""
+        here = await self._here(turn_context)
+        if here.project_id is not None:
+            return here.project_id
+        if not here.personal:
             await turn_context.send_activity(t("refused.no_project", language))
+            return None
+        mine = [p for p in await self.service.projects_for_status(actor) if p.is_pm(actor.id)]
+        if len(mine) == 1:
+            return mine[0].id
+        if mine:
+            await turn_context.send_activity(t("refused.which_project", language))
+        elif decide(actor, Action.CREATE_PROJECT):
+            await turn_context.send_activity(t("refused.no_projects", language))
+        else:
+            await turn_context.send_activity(t("refused.not_pm", language))
+        return None
+
+    async def _dates(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
+        assert command.on_date is not None
+        project_id = await self._pm_project(turn_context, actor, language)
+        if project_id is None:
             return
         try:
             if command.name == "foc":
@@ -289,13 +337,9 @@ class ActivationBot(TeamsActivityHandler):
         await turn_context.send_activity(message)
 
     async def _pm_project_command(self, turn_context: TurnContext, actor: Actor, language: Language, name: str) -> None:
-        """digest (preview), digest post, export: on the channel's project, or the PM's only one."""
-        project_id = await self._channel_project(turn_context)
+        """digest (preview), digest post, export: on the conversation's project, or the PM's only one."""
+        project_id = await self._pm_project(turn_context, actor, language)
         if project_id is None:
-            mine = [p for p in await self.service.projects_for_status(actor) if p.is_pm(actor.id)]
-            project_id = mine[0].id if len(mine) == 1 else None
-        if project_id is None:
-            await turn_context.send_activity(t("refused.no_project", language))
             return
         try:
             if name == "digest":
