@@ -21,14 +21,15 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot import json_codec
 from bot.config import Settings
+from bot.delivery.delivery import Delivery
 from bot.delivery.limits import PacedMessenger, RetryPolicy, SendLimits
-from bot.delivery.outbox import HandOver, OutboxSender
+from bot.delivery.outbox import OutboxSender
 from bot.domain.playbook import PlaybookLibrary, load_playbooks
 from bot.export import history_csv, sign_link, verify_link
 from bot.graph.client import GraphClient
-from bot.scheduled import ScheduledWork, record_due_digests
+from bot.scheduled import ScheduledWork
 from bot.service import ActivationService, utc_now
-from bot.storage.contract import ProjectQuery, Store
+from bot.storage.contract import Store
 from bot.storage.sqlite_store import SqliteStore
 from bot.teams.auth import (
     SigningKeysUnavailable,
@@ -43,7 +44,9 @@ from bot.teams.state_storage import StoreBackedBotState
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
-OUTBOX_SWEEP_SECONDS = 30.0
+# Container platforms kill a process about 30 s after SIGTERM: deliveries in flight get a few
+# seconds, then stop and leave what they had not sent owed (the next process sweeps at start-up).
+SHUTDOWN_DRAIN_SECONDS = 5.0
 
 
 async def open_store(settings: Settings) -> Store:
@@ -66,99 +69,20 @@ class Runtime:
     service: ActivationService
     adapter: CloudAdapter
     bot: ActivationBot
-    sender: OutboxSender
+    delivery: Delivery
     scheduled: ScheduledWork
     clock: Callable[[], datetime]
     graph: GraphClient | None = None
-    background: set[asyncio.Task[Any]] = field(default_factory=set)
-    # Projects with a background drain running: True when asked to drain again after it.
-    draining: dict[str, bool] = field(default_factory=dict)
     # The bot's own record of the last activities it accepted (tests and troubleshooting), bounded.
     received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
 
-    def deliver_soon(self, project_id: str, handover: HandOver | None = None) -> None:
-        """Drain the project's outbox in the background; `handover` (the project as a change just
-        wrote it, used by nobody else any more) spares the drain a read, and a write when the
-        change took the delivery lease.
-
-        At most one background drain per project: asked again while one runs, it drains once
-        more when that one ends, from the store. A running drain often sends the new items
-        anyway (its next write finds them), and waiting drains each held a project copy: under
-        a burst of clicks faster than the connector's limits they piled up by the thousand and
-        the collector's passes over them took up to 95 ms (docs/performance.md, finding 13)."""
-        if project_id in self.draining:
-            self.draining[project_id] = True
-            return
-        self.draining[project_id] = False
-        task = asyncio.get_running_loop().create_task(self._deliver(project_id, handover))
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
-
-    async def _deliver(self, project_id: str, handover: HandOver | None) -> None:
-        try:
-            while True:
-                try:
-                    await self.sender.drain(project_id, handover)
-                except Exception:
-                    log.warning("outbox delivery for %s deferred to the next sweep", project_id, exc_info=True)
-                    return  # what is left, asked for since or not, waits for the sweep
-                if not self.draining[project_id]:
-                    return
-                self.draining[project_id] = False
-                handover = None  # older than what the store holds now
-        finally:
-            del self.draining[project_id]
-
-    async def sweep_outbox(self, max_tenants: int = 256) -> int:
-        """Deliver every project's outbox: each tenant's projects one after another in a worker of
-        its own, all tenants at once. The per-tenant rate then sets the pace (a page-at-a-time
-        sweep left most tenants' send slots unused: 40 % of the limit, docs/performance.md)."""
-        by_tenant: dict[str, deque[str]] = {}
-        continuation: str | None = None
-        while True:
-            page = await self.store.list_projects(ProjectQuery(with_outbox=True), page_size=100, continuation=continuation)
-            for summary in page.items:
-                by_tenant.setdefault(summary.tenant_id, deque()).append(summary.id)
-            continuation = page.continuation
-            if not continuation:
-                break
-        gate = asyncio.Semaphore(max_tenants)
-
-        async def worker(queue: deque[str]) -> int:
-            delivered = 0
-            async with gate:
-                while queue:
-                    project_id = queue.popleft()
-                    try:
-                        delivered += await self.sender.drain(project_id)
-                    except Exception:  # left in the outbox for the next sweep
-                        log.warning("outbox of %s deferred to the next sweep", project_id, exc_info=True)
-            return delivered
-
-        return sum(await asyncio.gather(*(worker(queue) for queue in by_tenant.values())))
-
-    async def run_due(self) -> dict[str, int]:
-        """Everything time has made due: weekly digests, portfolio digests, reminders, the outbox."""
-        now = self.clock()
-        recorded = await record_due_digests(self.store, self.library, now)
-        portfolio = await self.scheduled.send_portfolio_digests(recorded, now)
-        reminders = await self.scheduled.send_reminders(now)
-        delivered = await self.sweep_outbox()
-        await self.settle()
-        return {"digests": len(recorded), "portfolio": portfolio, "reminders": reminders, "outbox": delivered}
-
-    async def export_link(self, project_id: str, requester_id: str) -> str:
-        token = sign_link(await self.service.export_secret(), project_id, requester_id, self.clock())
-        return f"{self.settings.public_url}/api/exports/{token}"
-
     async def settle(self) -> None:
-        """Wait for deferred work (tests and jobs)."""
-        while self.background:
-            await asyncio.gather(*list(self.background), return_exceptions=True)
+        """Wait for the background deliveries (tests and jobs)."""
+        await self.delivery.settle()
 
-    async def close(self) -> None:
-        """Finish deferred work, then close every connection the runtime opened."""
-        await self.settle()
+    async def close(self, drain_timeout: float = SHUTDOWN_DRAIN_SECONDS) -> None:
+        """Give deliveries in flight a few seconds, then close every connection the runtime opened."""
+        await self.delivery.stop(drain_timeout)
         if self.graph is not None:
             await self.graph.close()
         authentication = self.adapter.bot_framework_authentication
@@ -187,22 +111,26 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id, auth), limits, RetryPolicy())
     graph = GraphClient(settings.graph) if settings.graph else None
     sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
-    service = ActivationService(store, library, is_staff_pm=settings.is_staff_pm, clock=clock, claim_lease=sender.claim_lease)
-    scheduled = ScheduledWork(store, library, messenger, clock=clock, escalate_after_days=settings.escalate_after_days)
-    runtime_box: list[Runtime] = []
+    delivery = Delivery(store, sender)
+    service = ActivationService(store, library, is_staff_pm=settings.is_staff_pm, clock=clock)
+    scheduled = ScheduledWork(store, library, messenger, delivery, clock=clock,
+                              escalate_after_days=settings.escalate_after_days)
+
+    async def export_link(project_id: str, requester_id: str) -> str:
+        token = sign_link(await service.export_secret(), project_id, requester_id, clock())
+        return f"{settings.public_url}/api/exports/{token}"
+
     bot = ActivationBot(
         service,
         ConversationState(bot_state),
         UserState(bot_state),
         tenant_allowed=settings.tenant_allowed,
-        after_change=lambda project_id, handover: runtime_box[0].deliver_soon(project_id, handover),
+        deliver_soon=delivery.deliver_soon,
         clock=clock,
-        export_link=lambda project_id, requester: runtime_box[0].export_link(project_id, requester),
+        export_link=export_link,
     )
-    runtime = Runtime(settings, library, store, service, adapter, bot, sender, scheduled, clock, graph)
-    runtime_box.append(runtime)
     adapter.on_turn_error = _on_turn_error
-    return runtime
+    return Runtime(settings, library, store, service, adapter, bot, delivery, scheduled, clock, graph)
 
 
 async def _on_turn_error(context: Any, error: Exception) -> None:
@@ -352,7 +280,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
         app[RUNTIME_KEY] = runtime
         sweeper = None
         if settings.scheduler_enabled if scheduler is None else scheduler:
-            sweeper = asyncio.get_running_loop().create_task(_sweep_forever(runtime))
+            sweeper = asyncio.get_running_loop().create_task(runtime.scheduled.run_forever())
         yield
         if sweeper:
             sweeper.cancel()
@@ -379,13 +307,3 @@ async def settle_memory_for_serving(app: web.Application) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*SERVING_GC_THRESHOLDS)
-
-
-async def _sweep_forever(runtime: Runtime) -> None:
-    """The in-process scheduler for single-box use: safe beside others (see bot/scheduled.py)."""
-    while True:
-        await asyncio.sleep(OUTBOX_SWEEP_SECONDS)
-        try:
-            await runtime.run_due()
-        except Exception:  # keep the scheduler alive; the next run retries
-            log.warning("scheduled run failed", exc_info=True)

@@ -12,6 +12,7 @@ Safe with several bot instances on one store:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
@@ -21,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.delivery.delivery import SWEEP_SECONDS, Delivery
 from bot.delivery.limits import DeliveryError, Messenger
 from bot.domain.digest import record_weekly_digest, week_of
 from bot.domain.playbook import PlaybookLibrary
@@ -31,6 +33,7 @@ from bot.domain.transitions import spec_of
 from bot.storage.contract import (
     AlreadyExists,
     ConcurrencyConflict,
+    ProjectNotFound,
     ProjectQuery,
     ProjectSummary,
     Store,
@@ -74,7 +77,7 @@ async def record_due_digests(store: Store, library: PlaybookLibrary, now: dateti
     async for summary in summaries(store, ProjectQuery(active_only=True, digest_due_before=now)):
         try:
             item, _ = await update_project(store, summary.id, lambda p: record_weekly_digest(p, library, now), lambda _: [])
-        except KeyError:
+        except ProjectNotFound:
             continue  # deleted since it was listed
         if item is not None:
             recorded.append(summary)
@@ -124,13 +127,37 @@ class ReminderReview:
 
 
 class ScheduledWork:
-    def __init__(self, store: Store, library: PlaybookLibrary, messenger: Messenger, *, clock: Callable[[], datetime],
-                 escalate_after_days: int = 3) -> None:
+    """What time makes due, run by the in-process scheduler (`run_forever`) or an external job
+    (`python -m bot jobs run-due`), safely beside other instances doing the same."""
+
+    def __init__(self, store: Store, library: PlaybookLibrary, messenger: Messenger, delivery: Delivery, *,
+                 clock: Callable[[], datetime], escalate_after_days: int = 3) -> None:
         self.store = store
         self.library = library
         self.messenger = messenger
+        self.delivery = delivery
         self.clock = clock
         self.escalate_after_days = escalate_after_days
+
+    async def run_due(self) -> dict[str, int]:
+        """Everything time has made due: weekly digests, portfolio digests, reminders, the outbox."""
+        now = self.clock()
+        recorded = await record_due_digests(self.store, self.library, now)
+        portfolio = await self.send_portfolio_digests(recorded, now)
+        reminders = await self.send_reminders(now)
+        delivered = await self.delivery.sweep()
+        await self.delivery.settle()
+        return {"digests": len(recorded), "portfolio": portfolio, "reminders": reminders, "outbox": delivered}
+
+    async def run_forever(self, interval: float = SWEEP_SECONDS) -> None:
+        """Run what is due at start-up (a restart leaves nothing owed for a whole interval), then
+        every `interval` seconds; a failed run is logged and the next one retries."""
+        while True:
+            try:
+                await self.run_due()
+            except Exception:
+                log.warning("scheduled run failed", exc_info=True)
+            await asyncio.sleep(interval)
 
     async def _claim(self, key: str, now: datetime) -> Claim:
         """Create-only claim; an old unfinished claim (crashed sender) may be taken over."""
@@ -319,7 +346,7 @@ class ScheduledWork:
 
         try:
             await update_project(self.store, review.project_id, move, lambda _: [], write_if=lambda moved: moved)
-        except KeyError:
+        except ProjectNotFound:
             return  # deleted meanwhile
 
     async def _person(self, people: dict[str, PersonDue], project: Project, person_id: str, name: str,

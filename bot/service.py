@@ -37,11 +37,10 @@ from bot.licence_checks import licence_lines
 from bot.storage.contract import (
     AlreadyExists,
     ConcurrencyConflict,
+    ProjectNotFound,
     ProjectQuery,
     Store,
-    Versioned,
     update_project,
-    update_project_versioned,
     user_key,
 )
 
@@ -68,27 +67,32 @@ class NewProjectRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskDecision:
+    """What one attempt at a card action decided: a change, or the refusal code."""
+
+    change: Change | None
+    refusal: str | None = None
+    schedule: Schedule | None = None  # the changed project's schedule at `at`
+    at: datetime | None = None  # when the change was decided
+
+
+@dataclass(frozen=True, slots=True)
 class ActionOutcome:
-    project: Project
+    project: Project  # as saved, or as it is now when nothing changed
     key: str
     change: Change | None  # None when refused or stale
     refusal: str | None = None
-    saved: Versioned[Project] | None = None  # the project as written, with its etag (None when nothing was)
-    lease_mark: int | None = None  # the write also took the outbox lease (see OutboxSender.claim_lease)
     schedule: Schedule | None = None  # the changed project's schedule at `at` (None when nothing changed)
     at: datetime | None = None  # when the change was decided
 
 
 class ActivationService:
     def __init__(self, store: Store, library: PlaybookLibrary, *, is_staff_pm: Callable[[str | None, str | None], bool],
-                 clock: Clock = utc_now, claim_lease: Callable[[Project, datetime], int | None] | None = None) -> None:
+                 clock: Clock = utc_now) -> None:
         self.store = store
         self.library = library
         self.is_staff_pm = is_staff_pm
         self.clock = clock
-        # A card action that owes messages takes the local sender's delivery lease in its own
-        # write, so the delivery that follows need not write the project just to take it.
-        self.claim_lease = claim_lease
 
     def actor(self, aad_object_id: str, name: str, tenant_id: str) -> Actor:
         return Actor(id=aad_object_id, name=name, tenant_id=tenant_id, is_staff_pm=self.is_staff_pm(aad_object_id, tenant_id))
@@ -184,40 +188,30 @@ class ActivationService:
                           reason: str | None = None) -> ActionOutcome:
         """Apply a card action. Refusals and stale cards change nothing and come back as
         `refusal`, with the project as it is now so the caller can redraw the card."""
-        refusal: list[str] = []
-        decided: list[tuple[datetime, Schedule, int | None]] = []  # the last attempt's: what was written
-
-        def decide_change(project: Project) -> Change | None:
-            refusal.clear()
-            decided.clear()
+        def decide_change(project: Project) -> TaskDecision:
             if project.tenant_id != actor.tenant_id and not actor.is_staff_pm:
                 log.warning("cross-tenant action refused: actor tenant %s, project %s", actor.tenant_id, project.id)
-                refusal.append("tenant")
-                return None
+                return TaskDecision(None, "tenant")
             now = self.clock()
             try:
                 change = apply_task_action(project, self.library, actor=actor, action=action, key=key, now=now,
                                            reason=reason, expected_rev=rev)
             except Refused as refused:
-                refusal.append(refused.code)
-                return None
+                return TaskDecision(None, refused.code)
             # One schedule serves the reminder planning here and the card the caller draws next.
             schedule = compute_schedule(project, self.library, now)
             plan_notifications(project, self.library, change, now, schedule)
-            lease_mark = self.claim_lease(project, now) if self.claim_lease else None
-            decided.append((now, schedule, lease_mark))
-            return change
+            return TaskDecision(change, schedule=schedule, at=now)
 
         try:
-            change, saved = await update_project_versioned(self.store, project_id, decide_change,
-                                                           lambda c: c.events if c else [], write_if=lambda c: c is not None)
-        except KeyError:
+            decision, saved = await update_project(self.store, project_id, decide_change,
+                                                   lambda d: d.change.events if d.change else [],
+                                                   write_if=lambda d: d.change is not None)
+        except ProjectNotFound:
             raise Refused("unknown_project") from None
-        if change is None:
-            return ActionOutcome(project=saved.value, key=key, change=None, refusal=refusal[0] if refusal else "stale")
-        at, schedule, lease_mark = decided[0]
-        return ActionOutcome(project=saved.value, key=key, change=change, saved=saved, schedule=schedule, at=at,
-                             lease_mark=lease_mark)
+        return ActionOutcome(project=saved.value, key=key, change=decision.change,
+                             refusal=None if decision.change else decision.refusal or "stale",
+                             schedule=decision.schedule, at=decision.at)
 
     async def change_project(self, actor: Actor, project_id: str, mutate: Callable[[Project], Change]) -> Project:
         def decide_change(project: Project) -> Change:
@@ -228,8 +222,11 @@ class ActivationService:
             plan_notifications(project, self.library, change, self.clock())
             return change
 
-        _, project = await update_project(self.store, project_id, decide_change, lambda c: c.events)
-        return project
+        try:
+            _, saved = await update_project(self.store, project_id, decide_change, lambda c: c.events)
+        except ProjectNotFound:
+            raise Refused("unknown_project") from None
+        return saved.value
 
     def _notify_due_changes(self, project: Project, change: Change) -> None:
         """After a date moves, every open task's owners hear about their new due dates."""
@@ -263,9 +260,9 @@ class ActivationService:
 
     async def post_digest(self, actor: Actor, project_id: str, request_id: str) -> Project:
         await self.digest_project(actor, project_id)
-        _, project = await update_project(self.store, project_id, lambda p: post_digest_now(p, self.clock(), request_id),
-                                          lambda _: [])
-        return project
+        _, saved = await update_project(self.store, project_id, lambda p: post_digest_now(p, self.clock(), request_id),
+                                        lambda _: [])
+        return saved.value
 
     async def export_history(self, actor: Actor, project_id: str) -> tuple[Project, list[Any]]:
         project = await self.visible_project(actor, project_id)

@@ -1,7 +1,7 @@
-"""Background delivery after a change: at most one drain per project at a time. Clicks
-arriving while one runs ask for one more drain (from the store) instead of each queueing a
-drain of its own with a copy of the project: under a burst those copies piled up by the
-thousand (docs/performance.md, finding 13)."""
+"""Delivery after a change: at most one drain per project at a time in a process, whether asked
+by clicks (`deliver_soon`) or by the sweep. Requests arriving while one runs ask for one more
+drain (from the store) instead of each queueing a drain of its own (docs/performance.md,
+finding 13)."""
 
 from __future__ import annotations
 
@@ -9,29 +9,27 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 
-from bot.app import Runtime, build_runtime
-from bot.config import Settings
-from bot.delivery.outbox import HandOver
-from bot.storage.contract import Versioned
-from tests.storage.helpers import make_project
-from tests.teams.conftest import harness_env
+from bot.delivery.delivery import Delivery
+from bot.domain.project import OutboxItem
+from bot.storage.contract import Store
+from bot.storage.sqlite_store import SqliteStore
+from tests.storage.helpers import NOW, make_project
 
 
 class GatedSender:
     """Stands in for OutboxSender.drain: records each call and waits for the test to let it end."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, HandOver | None]] = []
+        self.calls: list[str] = []
         self.running: dict[str, int] = {}
         self.most_at_once: dict[str, int] = {}
         self.gate = asyncio.Event()
         self.fail: set[str] = set()
 
-    async def drain(self, project_id: str, handover: HandOver | None = None) -> int:
-        self.calls.append((project_id, handover))
+    async def drain(self, project_id: str) -> int:
+        self.calls.append(project_id)
         self.running[project_id] = self.running.get(project_id, 0) + 1
         self.most_at_once[project_id] = max(self.most_at_once.get(project_id, 0), self.running[project_id])
         try:
@@ -44,20 +42,24 @@ class GatedSender:
 
 
 @pytest_asyncio.fixture
-async def runtime(tmp_path: Path) -> AsyncIterator[tuple[Runtime, GatedSender]]:
-    built = await build_runtime(Settings.from_env(harness_env(tmp_path)))
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = SqliteStore(tmp_path / "store.sqlite3")
+    await opened.open()
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest_asyncio.fixture
+async def delivery(store: Store) -> AsyncIterator[tuple[Delivery, GatedSender]]:
     sender = GatedSender()
-    built.sender = sender  # type: ignore[assignment]
+    built = Delivery(store, sender)
     try:
         yield built, sender
     finally:
         sender.gate.set()
-        await built.close()
-
-
-def _handover(project_id: str) -> HandOver:
-    project, _ = make_project(project_id)
-    return HandOver(Versioned(project, "etag-1"), lease_mark=0)
+        await built.stop(timeout=1)
 
 
 async def _spin() -> None:
@@ -65,69 +67,79 @@ async def _spin() -> None:
         await asyncio.sleep(0)
 
 
-@pytest.mark.asyncio
-async def test_changes_during_a_drain_ask_for_one_more_drain_from_the_store(runtime: tuple[Runtime, GatedSender]) -> None:
-    built, sender = runtime
-    first = _handover("p-1")
-    built.deliver_soon("p-1", first)
+async def test_changes_during_a_drain_ask_for_one_more_drain(delivery: tuple[Delivery, GatedSender]) -> None:
+    built, sender = delivery
+    built.deliver_soon("p-1")
     await _spin()
     for _ in range(20):  # twenty more clicks on the project while its drain waits on the connector
-        built.deliver_soon("p-1", _handover("p-1"))
+        built.deliver_soon("p-1")
     await _spin()
-    assert len(built.background) == 1 and sender.calls == [("p-1", first)]
+    assert sender.calls == ["p-1"] and built.draining == {"p-1"}
     sender.gate.set()
     await built.settle()
-    # Exactly one more drain, reading the project afresh (the handed-over copies are older).
-    assert sender.calls == [("p-1", first), ("p-1", None)]
+    assert sender.calls == ["p-1", "p-1"]  # exactly one more drain
     assert sender.most_at_once == {"p-1": 1}
-    assert built.draining == {} and built.background == set()
+    assert built.draining == frozenset()
 
 
-@pytest.mark.asyncio
-async def test_each_project_drains_on_its_own(runtime: tuple[Runtime, GatedSender]) -> None:
-    built, sender = runtime
+async def test_each_project_drains_on_its_own(delivery: tuple[Delivery, GatedSender]) -> None:
+    built, sender = delivery
     for project_id in ("p-1", "p-2", "p-3"):
-        built.deliver_soon(project_id, _handover(project_id))
+        built.deliver_soon(project_id)
     await _spin()
-    assert sorted(p for p, _ in sender.calls) == ["p-1", "p-2", "p-3"]
-    assert all(h is not None for _, h in sender.calls)
+    assert sorted(sender.calls) == ["p-1", "p-2", "p-3"]
     sender.gate.set()
     await built.settle()
     assert len(sender.calls) == 3  # nobody asked again: no extra drain
-    # Later changes start a drain again, with their copy.
-    later = _handover("p-2")
-    built.deliver_soon("p-2", later)
+    built.deliver_soon("p-2")  # a later change starts a drain again
     await built.settle()
-    assert sender.calls[-1] == ("p-2", later)
+    assert sender.calls[-1] == "p-2" and len(sender.calls) == 4
 
 
-@pytest.mark.asyncio
-async def test_a_failed_drain_leaves_the_rest_to_the_sweep_and_the_next_change(runtime: tuple[Runtime, GatedSender]) -> None:
-    built, sender = runtime
+async def test_a_failed_drain_leaves_the_rest_to_the_sweep_and_the_next_change(delivery: tuple[Delivery, GatedSender]) -> None:
+    built, sender = delivery
     sender.fail.add("p-1")
-    built.deliver_soon("p-1", _handover("p-1"))
+    built.deliver_soon("p-1")
     await _spin()
     built.deliver_soon("p-1")
     sender.gate.set()
     await built.settle()
     assert len(sender.calls) == 1  # not retried at once against a connector that just failed
-    assert built.draining == {}
+    assert built.draining == frozenset()
     sender.fail.clear()
     built.deliver_soon("p-1")
     await built.settle()
     assert len(sender.calls) == 2
 
 
-@pytest.mark.asyncio
-async def test_a_cancelled_drain_forgets_the_project(runtime: tuple[Runtime, GatedSender]) -> None:
-    built, sender = runtime
-    built.deliver_soon("p-1", _handover("p-1"))
+async def test_a_sweep_joins_a_running_drain_instead_of_starting_a_second(delivery: tuple[Delivery, GatedSender],
+                                                                          store: Store) -> None:
+    built, sender = delivery
+    for project_id in ("p-1", "p-2"):
+        project, events = make_project(project_id)
+        project.outbox = [OutboxItem(id=f"{project_id}:digest", kind="digest", target="channel", created_at=NOW)]
+        await store.create_project(project, events)
+    built.deliver_soon("p-1")  # a click's drain, waiting on the connector
     await _spin()
-    for task in list(built.background):
-        task.cancel()
-    await asyncio.gather(*built.background, return_exceptions=True)
-    assert built.draining == {}
+    sweeping = asyncio.get_running_loop().create_task(built.sweep())
+    await _spin()
+    assert sender.calls == ["p-1", "p-2"]  # the sweep did not start a second drain of p-1
+    sender.gate.set()
+    await sweeping
+    await built.settle()
+    # p-1 drained once more after the click's drain, because the sweep asked meanwhile.
+    assert sorted(sender.calls) == ["p-1", "p-1", "p-2"] and sender.most_at_once == {"p-1": 1, "p-2": 1}
+
+
+async def test_stopping_cancels_drains_that_do_not_finish_in_time(delivery: tuple[Delivery, GatedSender]) -> None:
+    built, sender = delivery
+    built.deliver_soon("p-1")
+    await _spin()
+    started = asyncio.get_running_loop().time()
+    await built.stop(timeout=0.2)  # the connector never answers
+    assert asyncio.get_running_loop().time() - started < 1
+    assert built.draining == frozenset()
     sender.gate.set()
     built.deliver_soon("p-1")
     await built.settle()
-    assert [h for _, h in sender.calls][-1] is None
+    assert sender.calls == ["p-1", "p-1"]

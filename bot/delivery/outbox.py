@@ -3,7 +3,8 @@ as the change that caused it, sent through a Messenger and removed only once sen
 
 - Each item is rendered at send time from the project's current state (never stale).
 - One instance delivers a project at a time: it holds a short lease in the project document,
-  taken with a conditional write, so several bot instances on one store never double-send.
+  taken with a conditional write, so several bot instances on one store never double-send
+  (within one process, `bot.delivery.Delivery` runs one drain per project).
 - After each send the item is removed and the result recorded as an event, in one write:
   a crash loses nothing (the item is still there) and resends only what was in flight.
 - 403/404 are final: the person is marked unreachable and the PM told once.
@@ -15,12 +16,10 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from bot.delivery.limits import DeliveryError, Messenger
 from bot.delivery.render import Renderer
@@ -39,17 +38,16 @@ from bot.graph.errors import (
 from bot.graph.licensing import LicensingReport
 from bot.licence_checks import report_key
 from bot.storage.contract import (
+    ProjectNotFound,
     StorageError,
     Store,
     Versioned,
-    update_project_versioned,
+    update_project,
     user_key,
 )
 
 log = logging.getLogger(__name__)
-R = TypeVar("R")
 LEASE = timedelta(seconds=60)
-WRITE_MEMORY = 10_000  # projects whose last delivery write this sender remembers
 SYSTEM_ACTOR = ("bot", "Activation bot")
 
 
@@ -60,22 +58,6 @@ class GraphPort(Protocol):
 
     async def check_licensing(self, tenant_id: str, user_ids: list[str], shared_device_user_ids: list[str] = ...,
                               resource_account_ids: list[str] = ..., *, names: dict[str, str] | None = None) -> LicensingReport: ...
-
-
-@dataclass(frozen=True, slots=True)
-class HandOver:
-    """A project as a change just wrote it, handed to its delivery (which may change the object).
-    `lease_mark`: the change's own write took this sender's lease (`OutboxSender.claim_lease`),
-    when the sender's write count stood at this mark."""
-
-    saved: Versioned[Project]
-    lease_mark: int | None = None
-
-
-@dataclass(slots=True)
-class _SharedLock:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    users: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,85 +80,30 @@ class OutboxSender:
         self.instance_id = instance_id or uuid.uuid4().hex[:12]
         self.lease = lease
         self.renderer = Renderer(store, library, is_staff_pm=is_staff_pm, clock=clock)
-        self._locks: dict[str, _SharedLock] = {}
-        # Which project this sender wrote last and when (a count of its writes), to tell whether a
-        # handed-over copy is still what the store holds as far as deliveries go (see `drain`).
-        self._writes = 0
-        self._last_write: OrderedDict[str, int] = OrderedDict()
-        self._forgotten_before = 0
 
-    # -- the lease, taken in the change's own write ----------------------------------------
-    def claim_lease(self, project: Project, now: datetime) -> int | None:
-        """Called on a project about to be written with new outbox items: take this sender's
-        lease in that same write (sparing the drain a write of its own) unless another instance
-        holds it. Returns the mark `drain` checks the copy against, or None."""
-        if not project.outbox:
-            return None
-        held_elsewhere = project.outbox_lease_owner not in (None, self.instance_id)
-        if held_elsewhere and project.outbox_lease_until and project.outbox_lease_until > now:
-            return None
-        project.outbox_lease_owner = self.instance_id
-        project.outbox_lease_until = now + self.lease
-        return self._writes
-
-    def _wrote(self, project_id: str) -> None:
-        self._writes += 1
-        self._last_write[project_id] = self._writes
-        self._last_write.move_to_end(project_id)
-        while len(self._last_write) > WRITE_MEMORY:
-            _, forgotten = self._last_write.popitem(last=False)
-            self._forgotten_before = max(self._forgotten_before, forgotten)
-
-    def _unchanged_by_deliveries(self, project_id: str, mark: int) -> bool:
-        """No write of this sender touched the project since `mark` (so no item of a copy made
-        then has been settled since): only another drain of ours could have, as the copy's lease
-        keeps other instances out."""
-        if mark < self._forgotten_before:
-            return False  # too long ago to know
-        return self._last_write.get(project_id, 0) <= mark
-
-    async def _write(self, project_id: str, decide: Callable[[Project], R], events_of: Callable[[R], list[Event]], *,
-                     write_if: Callable[[R], bool] | None = None,
-                     start_from: Versioned[Project] | None = None) -> tuple[R, Versioned[Project]]:
-        """Every project write of the sender goes through here, so `_unchanged_by_deliveries` sees it."""
-        try:
-            return await update_project_versioned(self.store, project_id, decide, events_of, write_if=write_if,
-                                                  start_from=start_from)
-        finally:
-            self._wrote(project_id)
-
-    async def drain(self, project_id: str, handover: HandOver | None = None) -> int:
+    async def drain(self, project_id: str) -> int:
         """Send everything the project owes now; returns how many items were settled.
 
-        Each write hands back the project as saved, so the next step starts from it rather
-        than reading again: a one-item outbox costs the lease write and the settling write
-        (which also gives the lease back), each with one read at most. A change that hands its
-        written project over spares the read; one whose write also took the lease spares the
-        lease write too, unless a drain of ours wrote the project since (then the copy may list
-        items already sent, and the lease is taken as usual). A stale copy is otherwise safe:
-        its conditional write is refused and the current version read instead."""
-        async with self._project_lock(project_id):
-            known = handover.saved if handover else None
-            if handover and handover.lease_mark is not None and self._lease_still_ours(handover):
-                current: Versioned[Project] | None = known
-            else:
-                current = await self._take_lease(project_id, known)
-            settled = 0
-            try:
-                while current is not None:
-                    # A send may not outlive the lease (a slow or throttling connector, long
-                    # Retry-After waits): past it another instance could take the lease and send
-                    # the item again. Stopped, the item stays owed and the next sweep goes on.
-                    async with asyncio.timeout(self._time_left(current)):
-                        result = await self._deliver(current.value, current.value.outbox[0])
-                    current = await self._settle(project_id, result, current)
-                    settled += 1
-            except BaseException:
-                # Another instance may go on at once; a failing release must not hide why we stopped.
-                with contextlib.suppress(Exception):
-                    await self._release_lease(project_id)
-                raise
-            return settled
+        Takes the lease in one write, then settles each sent item in one write that starts
+        from the copy the last write returned (the last one gives the lease back). A caller
+        runs at most one drain per project at a time (`bot.delivery.Delivery`)."""
+        current = await self._take_lease(project_id)
+        settled = 0
+        try:
+            while current is not None:
+                # A send may not outlive the lease (a slow or throttling connector, long
+                # Retry-After waits): past it another instance could take the lease and send
+                # the item again. Stopped, the item stays owed and the next sweep goes on.
+                async with asyncio.timeout(self._time_left(current)):
+                    result = await self._deliver(current.value, current.value.outbox[0])
+                current = await self._settle(project_id, result, current)
+                settled += 1
+        except BaseException:
+            # Another instance may go on at once; a failing release must not hide why we stopped.
+            with contextlib.suppress(Exception):
+                await self._release_lease(project_id)
+            raise
+        return settled
 
     def _time_left(self, leased: Versioned[Project]) -> float:
         """Seconds the current lease still covers, less a tenth of a lease to settle in."""
@@ -184,27 +111,7 @@ class OutboxSender:
         left = (until - self.clock()).total_seconds() if until else 0.0
         return max(left - self.lease.total_seconds() / 10, 0.0)
 
-    def _lease_still_ours(self, handover: HandOver) -> bool:
-        project = handover.saved.value
-        assert handover.lease_mark is not None
-        return (project.outbox_lease_owner == self.instance_id and project.outbox_lease_until is not None
-                and project.outbox_lease_until - self.clock() > self.lease / 2 and bool(project.outbox)
-                and self._unchanged_by_deliveries(project.id, handover.lease_mark))
-
-    @asynccontextmanager
-    async def _project_lock(self, project_id: str) -> AsyncIterator[None]:
-        """One drain per project in this process; the entry goes when nobody holds or awaits it."""
-        entry = self._locks.setdefault(project_id, _SharedLock())
-        entry.users += 1
-        try:
-            async with entry.lock:
-                yield
-        finally:
-            entry.users -= 1
-            if entry.users == 0:
-                del self._locks[project_id]
-
-    async def _take_lease(self, project_id: str, known: Versioned[Project] | None = None) -> Versioned[Project] | None:
+    async def _take_lease(self, project_id: str) -> Versioned[Project] | None:
         """The project with this instance's lease on it, or None (no outbox, or leased elsewhere)."""
         now = self.clock()
 
@@ -219,8 +126,8 @@ class OutboxSender:
             return True
 
         try:
-            taken, leased = await self._write(project_id, take, lambda _: [], write_if=lambda took: took, start_from=known)
-        except KeyError:
+            taken, leased = await update_project(self.store, project_id, take, lambda _: [], write_if=lambda took: took)
+        except ProjectNotFound:
             return None
         return leased if taken else None
 
@@ -233,8 +140,8 @@ class OutboxSender:
             return True
 
         try:
-            await self._write(project_id, release, lambda _: [], write_if=lambda released: released)
-        except (KeyError, StorageError):
+            await update_project(self.store, project_id, release, lambda _: [], write_if=lambda released: released)
+        except (ProjectNotFound, StorageError):
             pass  # the lease expires by itself
 
     async def _settle(self, project_id: str, result: Delivered, leased: Versioned[Project]) -> Versioned[Project] | None:
@@ -263,7 +170,7 @@ class OutboxSender:
                           actor_id=SYSTEM_ACTOR[0], actor_name=SYSTEM_ACTOR[1],
                           data={"item": result.item_id, "detail": result.detail})]
 
-        _, saved = await self._write(project_id, remove, lambda events: events, start_from=leased)
+        _, saved = await update_project(self.store, project_id, remove, lambda events: events, start_from=leased)
         still_leased = saved.value.outbox_lease_owner == self.instance_id and bool(saved.value.outbox)
         return saved if still_leased else None
 
@@ -376,7 +283,7 @@ class OutboxSender:
                         fresh.outbox.append(OutboxItem(id=update_id, kind="card_update", target="copies", created_at=now,
                                                        params={"key": key}))
 
-        await self._write(project.id, refresh_cards, lambda _: [])
+        await update_project(self.store, project.id, refresh_cards, lambda _: [])
         return Delivered(item.id, "sent", [], "checked" if report.checked else str(report.reason))
 
     async def _mark_unreachable(self, project: Project, item: OutboxItem, error: DeliveryError) -> None:
@@ -405,4 +312,4 @@ class OutboxSender:
                     fresh.outbox.append(OutboxItem(id=item_id, kind="unreachable_notice", target=user_target(pm_id),
                                                    created_at=self.clock(), params={"name": name}))
 
-        await self._write(project.id, notify, lambda _: [])
+        await update_project(self.store, project.id, notify, lambda _: [])

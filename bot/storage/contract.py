@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from bot.domain.events import Event
 from bot.domain.project import Project
@@ -31,6 +31,10 @@ class ConcurrencyConflict(StorageError):
 
 class AlreadyExists(StorageError):
     """A document with that id already exists."""
+
+
+class ProjectNotFound(LookupError):
+    """No project has that id (not a store failure: nothing to retry)."""
 
 
 class StoreUnavailable(StorageError):
@@ -127,6 +131,13 @@ class Store(Protocol):
     async def delete_document(self, key: str) -> None: ...
 
 
+class Updated(NamedTuple, Generic[R]):
+    """What `update_project` decided, and the project as saved (or as read, when nothing was written)."""
+
+    decision: R
+    saved: Versioned[Project]
+
+
 async def update_project(
     store: Store,
     project_id: str,
@@ -135,43 +146,28 @@ async def update_project(
     attempts: int = 8,
     write_if: Callable[[R], bool] | None = None,
     start_from: Versioned[Project] | None = None,
-) -> tuple[R, Project]:
+) -> Updated[R]:
     """Read, decide, write with the etag; on a conflict re-read and decide again.
 
-    `decide` mutates the project it is given and returns its result; it may raise to abort
-    (nothing is written), and `write_if` may decline the write for a result that changed
-    nothing. Returns the last result and the project as saved (or as read).
+    `decide` mutates the project it is given and returns its decision; it may raise to abort
+    (nothing is written), and `write_if` may decline the write for a decision that changed
+    nothing (one read, no write). `start_from`, a copy the caller holds, spares the first read.
+    Raises ProjectNotFound when there is no such project.
     """
-    result, saved = await update_project_versioned(store, project_id, decide, events_of, attempts, write_if, start_from)
-    return result, saved.value
-
-
-async def update_project_versioned(
-    store: Store,
-    project_id: str,
-    decide: Callable[[Project], Awaitable[R] | R],
-    events_of: Callable[[R], list[Event]],
-    attempts: int = 8,
-    write_if: Callable[[R], bool] | None = None,
-    start_from: Versioned[Project] | None = None,
-) -> tuple[R, Versioned[Project]]:
-    """`update_project`, returning the project with its new etag, so the caller's next change
-    can start from it. `start_from` (a copy the caller just read or wrote, which `decide` may
-    change) saves the first read; a conflict falls back to reading the current version."""
     for attempt in range(attempts):
         current = start_from if attempt == 0 and start_from is not None else await store.load_project(project_id)
         if current is None:
-            raise KeyError(project_id)
+            raise ProjectNotFound(project_id)
         project = current.value
         outcome = decide(project)
         result: R = await outcome if isinstance(outcome, Awaitable) else outcome  # type: ignore[assignment]
         if write_if is not None and not write_if(result):
-            return result, current  # nothing to write (a refusal): one read, no write
+            return Updated(result, current)
         try:
             etag = await store.save_project(project, current.etag, events_of(result))
         except ConcurrencyConflict:
             continue
-        return result, Versioned(project, etag)
+        return Updated(result, Versioned(project, etag))
     raise StoreUnavailable(f"project {project_id} kept changing under {attempts} attempts")
 
 

@@ -30,7 +30,6 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelAccount
 
 from bot.commands import Command, parse_command
-from bot.delivery.outbox import HandOver
 from bot.domain.authorization import Action, Actor, decide
 from bot.domain.project import ConversationTarget, Person
 from bot.domain.roles import Role
@@ -105,7 +104,7 @@ class ActivationBot(TeamsActivityHandler):
         user_state: UserState,
         *,
         tenant_allowed: Callable[[str], bool],
-        after_change: Callable[[str, HandOver | None], None],
+        deliver_soon: Callable[[str], None],
         clock: Callable[[], datetime],
         export_link: Callable[[str, str], Awaitable[str]],
     ) -> None:
@@ -114,9 +113,8 @@ class ActivationBot(TeamsActivityHandler):
         self.conversation_state = conversation_state
         self.user_state = user_state
         self.tenant_allowed = tenant_allowed
-        # Schedules outbox delivery without delaying the reply; handed the project as just saved,
-        # the delivery starts from it (and owns it from then on) instead of reading it again.
-        self.after_change = after_change
+        # After a change is saved with what it owes: delivery starts without delaying the reply.
+        self.deliver_soon = deliver_soon
         self.export_link = export_link
         self.clock = clock
         self.dialogs = DialogSet(conversation_state.create_property("DialogState"))
@@ -333,7 +331,7 @@ class ActivationBot(TeamsActivityHandler):
             key = "refused.not_pm" if refused.code == "not_allowed" else f"refused.{refused.code}"
             await turn_context.send_activity(t(key, language, detail=refused.detail))
             return
-        self.after_change(project_id, None)
+        self.deliver_soon(project_id)
         await turn_context.send_activity(message)
 
     async def _pm_project_command(self, turn_context: TurnContext, actor: Actor, language: Language, name: str) -> None:
@@ -348,7 +346,7 @@ class ActivationBot(TeamsActivityHandler):
                 await turn_context.send_activity(_card_reply(digest_card(view)))
             elif name == "digest_post":
                 await self.service.post_digest(actor, project_id, turn_context.activity.id or uuid.uuid4().hex)
-                self.after_change(project_id, None)
+                self.deliver_soon(project_id)
                 await turn_context.send_activity(t("digest.posted", language))
             else:
                 project, _ = await self.service.export_history(actor, project_id)
@@ -390,7 +388,7 @@ class ActivationBot(TeamsActivityHandler):
         except Refused as refused:
             return t(f"refused.{refused.code}" if refused.code != "not_allowed" else "refused.not_pm",
                      self._language(turn_context), detail=refused.detail)
-        self.after_change(project.id, None)
+        self.deliver_soon(project.id)
         return created_text(self._language(turn_context), plain(project.customer_name), len(project.tasks))
 
     # -- installation ---------------------------------------------------------------------
@@ -460,18 +458,11 @@ class ActivationBot(TeamsActivityHandler):
         except Refused as refused:
             log.info("card action refused: %s", refused.code)
             return None
-        if outcome.key not in outcome.project.tasks:
-            return None
-        if outcome.refusal == "tenant":
+        if outcome.change is not None:
+            self.deliver_soon(project_id)
+        if outcome.key not in outcome.project.tasks or outcome.refusal == "tenant":
             return None
         notice = t(f"refused.{outcome.refusal}", language, detail="") if outcome.refusal else None
-        viewer = actor if outcome.refusal != "tenant" else None
-        try:
-            checks = await self.service.check_lines(project_id, key, language)
-            return task_card(task_view(outcome.project, self.service.library, key, viewer=viewer, language=language,
-                                       now=outcome.at or now, schedule=outcome.schedule, notice=notice, checks=checks))
-        finally:
-            if outcome.change is not None and outcome.saved is not None:
-                # After the card is built (the delivery changes that project object), and even if
-                # building it failed: the change is saved, its messages are owed now.
-                self.after_change(project_id, HandOver(outcome.saved, outcome.lease_mark))
+        checks = await self.service.check_lines(project_id, key, language)
+        return task_card(task_view(outcome.project, self.service.library, key, viewer=actor, language=language,
+                                   now=outcome.at or now, schedule=outcome.schedule, notice=notice, checks=checks))

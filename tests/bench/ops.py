@@ -30,8 +30,8 @@ async def measure(settings: Settings, actions: dict[str, list[dict[str, Any]]], 
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     runtime = app[RUNTIME_KEY]
-    owed: list[tuple[str, Any]] = []
-    runtime.bot.after_change = lambda project_id, handover: owed.append((project_id, handover))  # deliveries run below, counted apart
+    owed: list[str] = []
+    runtime.bot.deliver_soon = owed.append  # deliveries run below, counted apart
     url = str(server.make_url("/api/messages"))
     rows: list[Row] = []
     try:
@@ -43,8 +43,8 @@ async def measure(settings: Settings, actions: dict[str, list[dict[str, Any]]], 
 
             for body in warmup:
                 await post(body)
-                for project_id, handover in owed:
-                    await runtime.sender.drain(project_id, handover)
+                for project_id in owed:
+                    await runtime.delivery.sender.drain(project_id)
                 owed.clear()
             for action, bodies in actions.items():
                 request_ops: list[Counter[str]] = []
@@ -61,8 +61,8 @@ async def measure(settings: Settings, actions: dict[str, list[dict[str, Any]]], 
                     request_ops.append(Counter(runtime.store.operations.counts))
                     runtime.store.operations.reset()
                     started = time.perf_counter()
-                    for project_id, handover in owed:
-                        await runtime.sender.drain(project_id, handover)
+                    for project_id in owed:
+                        await runtime.delivery.sender.drain(project_id)
                     owed.clear()
                     delivery_ms.append((time.perf_counter() - started) * 1000)
                     delivery_ops.append(Counter(runtime.store.operations.counts))

@@ -67,7 +67,7 @@ async def test_without_consent_the_pm_is_told_once_and_the_card_stays_in_the_cha
     named = [n for n in notices if ADMIN.name in str(n.activity)]
     assert len(named) == 1 and named[0].conversation_id == personal(PM).id  # once, however many of the admin's cards could not go out
     # A later change does not nag the PM again.
-    await graph_harness.runtime.sweep_outbox()
+    await graph_harness.runtime.delivery.sweep()
     assert len([r for r in graph_harness.standin.delivered if ADMIN.name in str(r.activity) and "can't message" in str(r.activity)]) == 1
 
 

@@ -447,7 +447,7 @@ async def test_outbound_tokens_are_fetched_off_the_event_loop_and_kept_briefly(s
     for _ in range(3):
         status, _ = await secure.post_with(hello(secure), token=SIGNER.token(secure.service_url))
         assert status == 201
-    messenger = secure.runtime.sender.messenger.inner
+    messenger = secure.runtime.delivery.sender.messenger.inner
     target = ConversationTarget(personal(CUSTOMER).id, secure.service_url, TENANT)
     for _ in range(3):
         await messenger.send(target, {"type": "AdaptiveCard", "version": "1.5", "body": []})

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from bot.delivery.outbox import HandOver, OutboxSender
+from bot.delivery.outbox import OutboxSender
 from bot.domain.project import ConversationTarget, OutboxItem, Project
-from bot.storage.contract import Store, Versioned, update_project_versioned
+from bot.storage.contract import Store, Versioned, update_project
 from tests.storage.helpers import NOW, TENANT, make_real_project, real_library
 
 CHANNEL = ConversationTarget("19:activation@thread.tacv2", "https://smba.example/amer/", TENANT)
@@ -65,7 +65,6 @@ async def test_draining_costs_one_read_and_one_write_per_item_plus_the_lease(sto
     after = await store.load_project("p-drain")
     assert after is not None and after.value.outbox == []
     assert after.value.outbox_lease_owner is None and after.value.outbox_lease_until is None
-    assert sender._locks == {}  # nothing kept per project once the drain is over
 
 
 @pytest.mark.asyncio
@@ -109,7 +108,7 @@ async def test_a_stale_starting_copy_is_re_read_and_decided_again(store: Store) 
         p.timezone = "Europe/Madrid"
 
     store.operations.reset()
-    _, saved = await update_project_versioned(store, "p-stale", rename_timezone, lambda _: [], start_from=stale)
+    _, saved = await update_project(store, "p-stale", rename_timezone, lambda _: [], start_from=stale)
 
     assert decided_on == ["Contoso", "Written meanwhile"]  # tried on the copy, then on the current version
     # SQLite tries the stale write and is refused; Cosmos refuses it before sending, by reading
@@ -119,34 +118,6 @@ async def test_a_stale_starting_copy_is_re_read_and_decided_again(store: Store) 
     current = await store.load_project("p-stale")
     assert current is not None and current.etag == saved.etag
     assert current.value.customer_name == "Written meanwhile" and current.value.timezone == "Europe/Madrid"
-
-
-@pytest.mark.asyncio
-async def test_a_drain_handed_the_project_just_written_reads_nothing_and_a_stale_one_reads_once(store: Store) -> None:
-    await store.create_project(_owing("p-known", 1), [])
-    messenger = RecordingMessenger()
-    sender = _sender(store, messenger)
-    written = await store.load_project("p-known")
-    assert written is not None
-
-    store.operations.reset()
-    assert await sender.drain("p-known", HandOver(written)) == 1
-    # The lease and the settling write, and no read (Cosmos also creates the settle's event batch).
-    assert store.operations.counts.get("read", 0) == 0 and store.operations.counts["replace"] == 2
-
-    # A copy from before someone else's write: its lease write is refused, the current version is
-    # read, and only what is still owed is sent (the item sent above is not sent twice).
-    stale = await store.load_project("p-known")
-    assert stale is not None
-    current = await store.load_project("p-known")
-    assert current is not None
-    current.value.outbox.append(OutboxItem(id="later", kind="digest", target="channel", created_at=NOW))
-    await store.save_project(current.value, current.etag, [])
-    stale.value.outbox.append(OutboxItem(id="p-known:digest:0", kind="digest", target="channel", created_at=NOW))
-    assert await sender.drain("p-known", HandOver(stale)) == 1
-    assert len(messenger.sent) == 2
-    after = await store.load_project("p-known")
-    assert after is not None and after.value.outbox == [] and after.value.outbox_lease_owner is None
 
 
 def _count_project_loads(store: Store) -> list[str]:
@@ -164,8 +135,7 @@ def _count_project_loads(store: Store) -> list[str]:
 def _service(store: Store, sender: OutboxSender) -> Any:
     from bot.service import ActivationService
 
-    return ActivationService(store, real_library(), is_staff_pm=lambda *_: True, clock=sender.clock,
-                             claim_lease=sender.claim_lease)
+    return ActivationService(store, real_library(), is_staff_pm=lambda *_: True, clock=sender.clock)
 
 
 async def _click(store: Store, sender: OutboxSender, project_id: str) -> Any:
@@ -177,7 +147,7 @@ async def _click(store: Store, sender: OutboxSender, project_id: str) -> Any:
     assert current is not None
     key, _ = busiest_ready_task(current.value)
     outcome = await _service(store, sender).act_on_task(PM, project_id, key, Action.CONFIRM_ON_BEHALF, rev=None)
-    assert outcome.change is not None and outcome.saved is not None and outcome.saved.value.outbox
+    assert outcome.change is not None and outcome.project.outbox
     return outcome
 
 
@@ -192,37 +162,20 @@ async def _clicked(store: Store, project_id: str) -> tuple[OutboxSender, Recordi
 
 
 @pytest.mark.asyncio
-async def test_a_click_takes_the_lease_in_its_own_write_and_its_delivery_writes_once_per_item(store: Store) -> None:
+async def test_a_clicks_delivery_reads_the_project_once_takes_the_lease_and_writes_once_per_item(store: Store) -> None:
     sender, messenger, outcome = await _clicked(store, "p-click")
-    assert outcome.lease_mark is not None
-    assert outcome.saved.value.outbox_lease_owner == sender.instance_id  # written with the change
-    owed = len(outcome.saved.value.outbox)
+    assert outcome.project.outbox_lease_owner is None  # the click's write knows nothing of delivery
+    owed = len(outcome.project.outbox)
 
     loads = _count_project_loads(store)
     store.operations.reset()
-    assert await sender.drain("p-click", HandOver(outcome.saved, outcome.lease_mark)) == owed
-    # One settling write per item, no lease write, no project read (reads here are people's
-    # preferences, looked up to address their cards).
-    assert loads == [] and store.operations.counts["replace"] == owed
+    assert await sender.drain("p-click") == owed
+    # One read and the lease write, then one settling write per item (the other reads here are
+    # people's preferences, looked up to address their cards).
+    assert loads == ["p-click"] and store.operations.counts["replace"] == owed + 1
     after = await store.load_project("p-click")
     assert after is not None and after.value.outbox == [] and after.value.outbox_lease_owner is None
     assert messenger.sent  # the channel's (the owners have no 1:1 chat here: theirs are skipped)
-
-
-@pytest.mark.asyncio
-async def test_a_handed_over_lease_is_not_trusted_once_another_drain_of_ours_wrote_the_project(store: Store) -> None:
-    sender, messenger, outcome = await _clicked(store, "p-raced")
-    owed = len(outcome.saved.value.outbox)
-    # The sweep (or an earlier click's drain) gets to the project first and sends everything.
-    assert await sender.drain("p-raced") == owed
-    sent = len(messenger.sent)
-    assert sent > 0
-    # The click's own drain then holds a copy that still lists those items and our lease.
-    assert outcome.saved.value.outbox and outcome.saved.value.outbox_lease_owner == sender.instance_id
-    assert await sender.drain("p-raced", HandOver(outcome.saved, outcome.lease_mark)) == 0
-    assert len(messenger.sent) == sent  # nothing sent twice
-    after = await store.load_project("p-raced")
-    assert after is not None and after.value.outbox == [] and after.value.outbox_lease_owner is None
 
 
 @pytest.mark.asyncio
@@ -235,8 +188,8 @@ async def test_a_click_leaves_a_lease_another_instance_holds(store: Store) -> No
     messenger = RecordingMessenger()
     sender = _sender(store, messenger)
     outcome = await _click(store, sender, "p-held")
-    assert outcome.lease_mark is None and outcome.saved.value.outbox_lease_owner == "another-instance"
-    assert await sender.drain("p-held", HandOver(outcome.saved, outcome.lease_mark)) == 0
+    assert outcome.project.outbox_lease_owner == "another-instance"
+    assert await sender.drain("p-held") == 0
     assert messenger.sent == []  # the other instance delivers
 
 

@@ -31,7 +31,7 @@ async def test_replies_and_proactive_sends_never_use_requests(harness, monkeypat
     chat = personal(CUSTOMER)
     status, _ = await harness.post(message(CUSTOMER, chat, "help", harness.service_url))  # a reply in the turn
     assert status in (200, 201)
-    messenger = harness.runtime.sender.messenger.inner
+    messenger = harness.runtime.delivery.sender.messenger.inner
     assert isinstance(messenger, BotbuilderMessenger)
     target = ConversationTarget(chat.id, harness.service_url, TENANT)
     activity_id = await messenger.send(target, {"type": "AdaptiveCard", "version": "1.5", "body": []})  # proactive
@@ -40,7 +40,7 @@ async def test_replies_and_proactive_sends_never_use_requests(harness, monkeypat
 
 
 async def test_an_unreachable_connector_is_a_retryable_network_error(harness) -> None:
-    messenger = harness.runtime.sender.messenger.inner
+    messenger = harness.runtime.delivery.sender.messenger.inner
     target = ConversationTarget("a:1", f"http://127.0.0.1:{_closed_port()}/", TENANT)
     with pytest.raises(DeliveryError) as raised:
         await messenger.send(target, {"type": "AdaptiveCard", "version": "1.5", "body": []})
@@ -50,7 +50,7 @@ async def test_an_unreachable_connector_is_a_retryable_network_error(harness) ->
 async def test_connector_errors_keep_status_code_and_retry_after(harness) -> None:
     chat = personal(CUSTOMER)
     harness.standin.fail_next(1, 429, retry_after=3, conversation_id=chat.id)
-    messenger = harness.runtime.sender.messenger.inner
+    messenger = harness.runtime.delivery.sender.messenger.inner
     with pytest.raises(DeliveryError) as raised:
         await messenger.send(ConversationTarget(chat.id, harness.service_url, TENANT), {"type": "AdaptiveCard", "version": "1.5", "body": []})
     assert (raised.value.status, raised.value.retry_after) == (429, 3.0)
@@ -70,7 +70,7 @@ async def test_conversation_ids_are_sent_percent_encoded_as_botbuilder_sends_the
     # A reply in a channel thread: the id carries ':', '@', ';' and '='. botbuilder's client sends
     # them percent-encoded; aiohttp would unquote them unless told the URL is encoded already.
     thread = "19:abc@thread.tacv2;messageid=123"
-    messenger = harness.runtime.sender.messenger.inner
+    messenger = harness.runtime.delivery.sender.messenger.inner
     target = ConversationTarget(thread, harness.service_url, TENANT)
     activity_id = await messenger.send(target, {"type": "AdaptiveCard", "version": "1.5", "body": []})
     await messenger.update(target, activity_id, {"type": "AdaptiveCard", "version": "1.5", "body": []})

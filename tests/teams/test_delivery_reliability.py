@@ -97,7 +97,7 @@ async def started_runtime(settings: Settings, clock: FakeClock, log: list[tuple[
     server = TestServer(create_app(settings, clock=clock, scheduler=False), host="127.0.0.1")
     await server.start_server()
     runtime = server.app[RUNTIME_KEY]
-    paced = runtime.sender.messenger
+    paced = runtime.delivery.sender.messenger
     paced.inner = RecordingMessenger(paced.inner, log)  # type: ignore[attr-defined]
     return runtime, server
 
@@ -175,22 +175,21 @@ async def test_nothing_lost_nothing_twice_limits_kept(tmp_path: Path) -> None:
         standin.fail_next(2, 503, kind="send")
         standin.fail_next(2, 502, kind="create_conversation")
         # Instance one crashes (hard: no clean-up, its lease left behind) after 25 sends.
-        crashing = CrashingMessenger(first.sender.messenger, sends_before_crash=25)
-        first.sender.messenger = crashing
+        crashing = CrashingMessenger(first.delivery.sender.messenger, sends_before_crash=25)
+        first.delivery.sender.messenger = crashing
 
         async def no_release(project_id: str) -> None:
             return None
 
-        first.sender._release_lease = no_release  # type: ignore[method-assign]
+        first.delivery.sender._release_lease = no_release  # type: ignore[method-assign]
         crashed = False
         try:
-            await first.sweep_outbox()
+            await first.delivery.sweep()
         except Crash:
             crashed = True
         assert crashed
         await crashing.wait_dead()
-        for task in list(first.background):
-            task.cancel()
+        await first.delivery.stop(timeout=0)  # the crashed instance's drains end where they are
         await first_server.close()
         sent_before_restart = len([r for r in standin.delivered if r.kind in ("send", "reply")])
         assert 0 < sent_before_restart < len(before)
@@ -202,7 +201,7 @@ async def test_nothing_lost_nothing_twice_limits_kept(tmp_path: Path) -> None:
         third_log: list[tuple[str, str, float]] = []
         third, third_server = await started_runtime(settings, clock, third_log)
         try:
-            results = await asyncio.gather(second.sweep_outbox(), third.sweep_outbox())
+            results = await asyncio.gather(second.delivery.sweep(), third.delivery.sweep())
             assert sum(results) > 0
             left = await owed(second)
             assert left == [], f"still owed: {left[:5]}"
