@@ -27,7 +27,7 @@ from bot.delivery.outbox import OutboxSender
 from bot.domain.playbook import PlaybookLibrary, load_playbooks
 from bot.export import history_csv, sign_link, verify_link
 from bot.graph.client import GraphClient
-from bot.scheduled import ScheduledWork
+from bot.scheduled import ScheduledWork, Scheduler
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import Store
 from bot.storage.sqlite_store import SqliteStore
@@ -70,7 +70,7 @@ class Runtime:
     adapter: CloudAdapter
     bot: ActivationBot
     delivery: Delivery
-    scheduled: ScheduledWork
+    scheduler: Scheduler
     clock: Callable[[], datetime]
     graph: GraphClient | None = None
     # The bot's own record of the last activities it accepted (tests and troubleshooting), bounded.
@@ -113,8 +113,8 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
     delivery = Delivery(store, sender)
     service = ActivationService(store, library, is_staff_pm=settings.is_staff_pm, clock=clock)
-    scheduled = ScheduledWork(store, library, messenger, delivery, clock=clock,
-                              escalate_after_days=settings.escalate_after_days)
+    scheduler = Scheduler(ScheduledWork(store, library, messenger, clock=clock,
+                                        escalate_after_days=settings.escalate_after_days), delivery)
 
     async def export_link(project_id: str, requester_id: str) -> str:
         token = sign_link(await service.export_secret(), project_id, requester_id, clock())
@@ -130,7 +130,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         export_link=export_link,
     )
     adapter.on_turn_error = _on_turn_error
-    return Runtime(settings, library, store, service, adapter, bot, delivery, scheduled, clock, graph)
+    return Runtime(settings, library, store, service, adapter, bot, delivery, scheduler, clock, graph)
 
 
 async def _on_turn_error(context: Any, error: Exception) -> None:
@@ -280,7 +280,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
         app[RUNTIME_KEY] = runtime
         sweeper = None
         if settings.scheduler_enabled if scheduler is None else scheduler:
-            sweeper = asyncio.get_running_loop().create_task(runtime.scheduled.run_forever())
+            sweeper = asyncio.get_running_loop().create_task(runtime.scheduler.run_forever())
         yield
         if sweeper:
             sweeper.cancel()

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 async def run_due(settings: Settings) -> dict[str, int]:
     runtime = await build_runtime(settings)
     try:
-        counts = await runtime.scheduled.run_due()
+        counts = await runtime.scheduler.run_due()
     finally:
         await runtime.close()
     log.info("run-due: %s", counts)

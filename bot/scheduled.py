@@ -126,31 +126,27 @@ class ReminderReview:
     people: frozenset[str]  # whom it gives lines or escalations now
 
 
-class ScheduledWork:
-    """What time makes due, run by the in-process scheduler (`run_forever`) or an external job
+class Scheduler:
+    """When time-driven work runs: in-process (`run_forever`) or once from an external job
     (`python -m bot jobs run-due`), safely beside other instances doing the same."""
 
-    def __init__(self, store: Store, library: PlaybookLibrary, messenger: Messenger, delivery: Delivery, *,
-                 clock: Callable[[], datetime], escalate_after_days: int = 3) -> None:
-        self.store = store
-        self.library = library
-        self.messenger = messenger
+    def __init__(self, work: ScheduledWork, delivery: Delivery) -> None:
+        self.work = work
         self.delivery = delivery
-        self.clock = clock
-        self.escalate_after_days = escalate_after_days
 
     async def run_due(self) -> dict[str, int]:
         """Everything time has made due: weekly digests, portfolio digests, reminders, the outbox."""
-        now = self.clock()
-        recorded = await record_due_digests(self.store, self.library, now)
-        portfolio = await self.send_portfolio_digests(recorded, now)
-        reminders = await self.send_reminders(now)
+        work = self.work
+        now = work.clock()
+        recorded = await record_due_digests(work.store, work.library, now)
+        portfolio = await work.send_portfolio_digests(recorded, now)
+        reminders = await work.send_reminders(now)
         delivered = await self.delivery.sweep()
         await self.delivery.settle()
         return {"digests": len(recorded), "portfolio": portfolio, "reminders": reminders, "outbox": delivered}
 
     async def run_forever(self, interval: float = SWEEP_SECONDS) -> None:
-        """Run what is due at start-up (a restart leaves nothing owed for a whole interval), then
+        """Run what is due at start-up (after a restart nothing owed waits a whole interval), then
         every `interval` seconds; a failed run is logged and the next one retries."""
         while True:
             try:
@@ -158,6 +154,18 @@ class ScheduledWork:
             except Exception:
                 log.warning("scheduled run failed", exc_info=True)
             await asyncio.sleep(interval)
+
+
+class ScheduledWork:
+    """What time makes due across projects: portfolio digests and daily reminders."""
+
+    def __init__(self, store: Store, library: PlaybookLibrary, messenger: Messenger, *, clock: Callable[[], datetime],
+                 escalate_after_days: int = 3) -> None:
+        self.store = store
+        self.library = library
+        self.messenger = messenger
+        self.clock = clock
+        self.escalate_after_days = escalate_after_days
 
     async def _claim(self, key: str, now: datetime) -> Claim:
         """Create-only claim; an old unfinished claim (crashed sender) may be taken over."""

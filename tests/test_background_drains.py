@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest_asyncio
 
 from bot.delivery.delivery import Delivery
-from bot.domain.project import OutboxItem
+from bot.domain.project import CHANNEL_TARGET, OutboxItem, OutboxKind
 from bot.storage.contract import Store
 from bot.storage.sqlite_store import SqliteStore
 from tests.storage.helpers import NOW, make_project
@@ -117,11 +117,14 @@ async def test_a_sweep_joins_a_running_drain_instead_of_starting_a_second(delive
     built, sender = delivery
     for project_id in ("p-1", "p-2"):
         project, events = make_project(project_id)
-        project.outbox = [OutboxItem(id=f"{project_id}:digest", kind="digest", target="channel", created_at=NOW)]
+        project.outbox = [OutboxItem(id=f"{project_id}:digest", kind=OutboxKind.DIGEST, target=CHANNEL_TARGET, created_at=NOW)]
         await store.create_project(project, events)
     built.deliver_soon("p-1")  # a click's drain, waiting on the connector
     await _spin()
     sweeping = asyncio.get_running_loop().create_task(built.sweep())
+    async with asyncio.timeout(5):  # the listing runs on the store's worker thread
+        while len(sender.calls) < 2:
+            await asyncio.sleep(0.01)
     await _spin()
     assert sender.calls == ["p-1", "p-2"]  # the sweep did not start a second drain of p-1
     sender.gate.set()

@@ -19,14 +19,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from bot.delivery.limits import DeliveryError, Messenger
 from bot.delivery.render import Renderer
 from bot.domain.events import Event
-from bot.domain.notifications import CHANNEL, LICENSING_PREFIX, user_target
+from bot.domain.notifications import LICENSING_PREFIX
 from bot.domain.playbook import PlaybookLibrary
-from bot.domain.project import CardCopy, ConversationTarget, OutboxItem, Project
+from bot.domain.project import CARD_COPIES_TARGET, CardCopy, ConversationTarget, OutboxItem, OutboxKind, Project, Target, TargetKind
 from bot.graph.errors import (
     AppNotInCatalog,
     GraphCredentialsInvalid,
@@ -60,12 +61,22 @@ class GraphPort(Protocol):
                               resource_account_ids: list[str] = ..., *, names: dict[str, str] | None = None) -> LicensingReport: ...
 
 
+class Settled(StrEnum):
+    SENT = "sent"  # for a job: done
+    SKIPPED = "skipped"  # nothing to send any more, or nobody to send it to
+    UNREACHABLE = "unreachable"  # 403/404: the person is marked unreachable
+
+
 @dataclass(frozen=True, slots=True)
 class Delivered:
+    """How one item was settled; recorded as a `message_<status>` (or `job_<status>`) event."""
+
     item_id: str
-    status: str  # sent | skipped | unreachable
+    status: Settled
     copies: list[tuple[str, CardCopy]]
     detail: str = ""
+    job: bool = False
+
 
 
 class OutboxSender:
@@ -166,7 +177,7 @@ class OutboxSender:
             if not found:
                 return []  # settled already (a crashed run's resend)
             event_id, seq = project.next_event_id()
-            return [Event(id=event_id, project_id=project.id, seq=seq, at=now, kind="message_" + result.status,
+            return [Event(id=event_id, project_id=project.id, seq=seq, at=now, kind=f"{'job' if result.job else 'message'}_{result.status}",
                           actor_id=SYSTEM_ACTOR[0], actor_name=SYSTEM_ACTOR[1],
                           data={"item": result.item_id, "detail": result.detail})]
 
@@ -182,44 +193,49 @@ class OutboxSender:
         except DeliveryError as error:
             if error.permanent:
                 await self._mark_unreachable(project, item, error)
-                return Delivered(item.id, "unreachable", [], f"{error.status} {error.code}".strip())
+                return Delivered(item.id, Settled.UNREACHABLE, [], f"{error.status} {error.code}".strip())
             log.warning("delivery of %s deferred: %s", item.id, error)
             raise
 
     async def _send_item(self, project: Project, item: OutboxItem) -> Delivered:
-        key = str(item.params.get("key", ""))
-        if item.kind == "licensing_check":
+        if item.kind.is_job:
             return await self._check_licensing(project, item)
-        if item.kind == "card_update":
-            record = project.tasks.get(key)
-            if record is None or project.channel is None:
-                return Delivered(item.id, "skipped", [])
-            for copy in record.card_copies:
-                copy_card = await self.renderer.task_copy(project, key, copy.conversation_id)
-                copy_target = ConversationTarget(copy.conversation_id, project.channel.service_url, project.tenant_id)
-                try:
-                    await self.messenger.update(copy_target, copy.activity_id, copy_card)
-                except DeliveryError as error:
-                    if not error.permanent:
-                        raise
-                    log.info("card copy %s gone: %s", copy.activity_id, error)
-            return Delivered(item.id, "sent", [])
+        if item.target.kind is TargetKind.CARD_COPIES:
+            return await self._update_copies(project, item)
+        key = str(item.params.get("key", ""))
         target, viewer, language = await self._resolve(project, item.target)
-        if target is None and item.kind == "unreachable_notice":
+        if target is None and item.kind is OutboxKind.UNREACHABLE_NOTICE:
             target = project.channel  # the PM cannot be reached either: say it where the project lives
         if target is None:
-            return Delivered(item.id, "skipped", [], "no conversation")
+            return Delivered(item.id, Settled.SKIPPED, [], "no conversation")
         rendered = await self.renderer.render(project, item, viewer, language)
         if rendered is None:
-            return Delivered(item.id, "skipped", [], "nothing to say any more")
+            return Delivered(item.id, Settled.SKIPPED, [], "nothing to say any more")
         activity_id = await self.messenger.send(target, rendered)
-        copies = [(key, CardCopy(target.conversation_id, activity_id))] if item.kind in ("task_card", "blocked_alert") and activity_id else []
-        return Delivered(item.id, "sent", copies)
+        keeps_copy = item.kind in (OutboxKind.TASK_CARD, OutboxKind.BLOCKED_ALERT) and activity_id
+        return Delivered(item.id, Settled.SENT, [(key, CardCopy(target.conversation_id, activity_id))] if keeps_copy else [])
 
-    async def _resolve(self, project: Project, target: str) -> tuple[ConversationTarget | None, object, str]:
-        if target == CHANNEL:
+    async def _update_copies(self, project: Project, item: OutboxItem) -> Delivered:
+        """Redraw every sent copy of a task's card, each for the people of its conversation."""
+        key = str(item.params.get("key", ""))
+        record = project.tasks.get(key)
+        if record is None or project.channel is None:
+            return Delivered(item.id, Settled.SKIPPED, [])
+        for copy in record.card_copies:
+            copy_card = await self.renderer.task_copy(project, key, copy.conversation_id)
+            copy_target = ConversationTarget(copy.conversation_id, project.channel.service_url, project.tenant_id)
+            try:
+                await self.messenger.update(copy_target, copy.activity_id, copy_card)
+            except DeliveryError as error:
+                if not error.permanent:
+                    raise
+                log.info("card copy %s gone: %s", copy.activity_id, error)
+        return Delivered(item.id, Settled.SENT, [])
+
+    async def _resolve(self, project: Project, target: Target) -> tuple[ConversationTarget | None, object, str]:
+        if target.kind is TargetKind.CHANNEL:
             return project.channel, None, project.language
-        person_id = target.removeprefix("user:")
+        person_id = target.person_id
         person = project.person(person_id)
         prefs_doc = await self.store.read_document(user_key("user", person_id))
         prefs = prefs_doc.value if prefs_doc else {}
@@ -268,7 +284,7 @@ class OutboxSender:
     async def _check_licensing(self, project: Project, item: OutboxItem) -> Delivered:
         """Read the tenant's licences for the licensing tasks; their cards then show what is missing."""
         if self.graph is None:
-            return Delivered(item.id, "skipped", [], "graph not configured")
+            return Delivered(item.id, Settled.SKIPPED, [], "graph not configured", job=True)
         customers = [p for role, people in project.people.items() if role.party.value == "customer" for p in people]
         report = await self.graph.check_licensing(project.tenant_id, [p.id for p in customers], [], [],
                                                   names={p.id: p.name for p in customers})
@@ -278,20 +294,18 @@ class OutboxSender:
         def refresh_cards(fresh: Project) -> None:
             for key, record in fresh.tasks.items():
                 if key.split(":", 1)[1].startswith(LICENSING_PREFIX) and record.card_copies:
-                    update_id = f"{item.id}:card_update:{key}"
-                    if not any(o.id == update_id for o in fresh.outbox):
-                        fresh.outbox.append(OutboxItem(id=update_id, kind="card_update", target="copies", created_at=now,
-                                                       params={"key": key}))
+                    fresh.owe(OutboxItem(id=f"{item.id}:card_update:{key}", kind=OutboxKind.CARD_UPDATE,
+                                         target=CARD_COPIES_TARGET, created_at=now, params={"key": key}))
 
         await update_project(self.store, project.id, refresh_cards, lambda _: [])
-        return Delivered(item.id, "sent", [], "checked" if report.checked else str(report.reason))
+        return Delivered(item.id, Settled.SENT, [], "checked" if report.checked else str(report.reason), job=True)
 
     async def _mark_unreachable(self, project: Project, item: OutboxItem, error: DeliveryError) -> None:
         """Remember the person cannot be reached, and tell the project's PMs once."""
         log.warning("target %s of project %s unreachable: %s %s", item.target, project.id, error.status, error.code)
-        if not item.target.startswith("user:"):
+        if item.target.kind is not TargetKind.PERSON:
             return
-        person_id = item.target.removeprefix("user:")
+        person_id = item.target.person_id
         key = user_key("user", person_id)
         current = await self.store.read_document(key)
         body = dict(current.value) if current else {}
@@ -307,9 +321,7 @@ class OutboxSender:
             for pm_id in fresh.pm_ids:
                 if pm_id == person_id:
                     continue
-                item_id = f"unreachable:{person_id}:{pm_id}"
-                if not any(o.id == item_id for o in fresh.outbox):
-                    fresh.outbox.append(OutboxItem(id=item_id, kind="unreachable_notice", target=user_target(pm_id),
-                                                   created_at=self.clock(), params={"name": name}))
+                fresh.owe(OutboxItem(id=f"unreachable:{person_id}:{pm_id}", kind=OutboxKind.UNREACHABLE_NOTICE,
+                                     target=Target.person(pm_id), created_at=self.clock(), params={"name": name}))
 
         await update_project(self.store, project.id, notify, lambda _: [])

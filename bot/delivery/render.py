@@ -1,15 +1,15 @@
-"""What each outbox item becomes, rendered from the project's state at send time."""
+"""What each outbox message becomes, rendered from the project's state at send time: one
+renderer per kind, in one table (`Renderer.render`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from bot.domain.authorization import Actor
-from bot.domain.notifications import CHANNEL
 from bot.domain.playbook import PlaybookLibrary
-from bot.domain.project import OutboxItem, Project
+from bot.domain.project import OutboxItem, OutboxKind, Project, TargetKind
 from bot.domain.schedule import compute_schedule, port_date
 from bot.domain.text import Language
 from bot.domain.transitions import spec_of
@@ -35,35 +35,50 @@ class Renderer:
         self.library = library
         self.is_staff_pm = is_staff_pm
         self.clock = clock
+        self._renderers: dict[OutboxKind, Callable[[Project, OutboxItem, Any, Language], Awaitable[Card | None]]] = {
+            OutboxKind.TASK_CARD: self._task_card,
+            OutboxKind.BLOCKED_ALERT: self._blocked_alert,
+            OutboxKind.CHANNEL_NOTE: self._channel_note,
+            OutboxKind.DUE_DATES: self._due_dates,
+            OutboxKind.DATES_MOVED: self._due_dates,
+            OutboxKind.DIGEST: self._digest,
+            OutboxKind.COMPLETION_REPORT: self._completion_report,
+            OutboxKind.UNREACHABLE_NOTICE: self._unreachable_notice,
+        }
 
     def actor_for(self, project: Project, person_id: str) -> Actor:
         person = project.person(person_id)
         return Actor(person_id, person.name if person else "", project.tenant_id, self.is_staff_pm(person_id, project.tenant_id))
 
     async def render(self, project: Project, item: OutboxItem, viewer: Any, language_code: str) -> Card | None:
-        language = _language(language_code)
+        """The card the item's target should get now; None when there is nothing to say any more."""
+        renderer = self._renderers.get(item.kind)
+        if renderer is None:
+            raise ValueError(f"no renderer for outbox kind {item.kind!r}")
+        return await renderer(project, item, viewer, _language(language_code))
+
+    async def _task_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         key = str(item.params.get("key", ""))
-        now = self.clock()
-        if item.kind == "task_card":
-            if key not in project.tasks or not project.tasks[key].state.is_open:
-                return None  # it moved on before we could send: nothing to ask any more
-            return task_card(task_view(project, self.library, key, viewer=viewer, language=language, now=now,
-                                       mention_owners=item.target == CHANNEL, checks=await self.checks(project.id, key, language)))
-        if item.kind == "blocked_alert":
-            if key not in project.tasks:
-                return None
-            return task_card(task_view(project, self.library, key, viewer=viewer, language=language, now=now))
-        if item.kind == "channel_note":
-            return self._channel_note(project, item, language)
-        if item.kind in ("due_dates", "dates_moved"):
-            return self._due_dates(project, item, language)
-        if item.kind == "digest":
-            return digest_card(digest_view(project, self.library, language=language, now=now))
-        if item.kind == "completion_report":
-            return completion_card(completion_view(project, self.library, language=language, now=now))
-        if item.kind == "unreachable_notice":
-            return card([text(t("unreachable", language, name=plain(str(item.params.get("name", "")))))])
-        raise ValueError(f"no renderer for outbox kind {item.kind!r}")
+        if key not in project.tasks or not project.tasks[key].state.is_open:
+            return None  # it moved on before we could send: nothing to ask any more
+        return task_card(task_view(project, self.library, key, viewer=viewer, language=language, now=self.clock(),
+                                   mention_owners=item.target.kind is TargetKind.CHANNEL,
+                                   checks=await self.checks(project.id, key, language)))
+
+    async def _blocked_alert(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        key = str(item.params.get("key", ""))
+        if key not in project.tasks:
+            return None
+        return task_card(task_view(project, self.library, key, viewer=viewer, language=language, now=self.clock()))
+
+    async def _digest(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        return digest_card(digest_view(project, self.library, language=language, now=self.clock()))
+
+    async def _completion_report(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        return completion_card(completion_view(project, self.library, language=language, now=self.clock()))
+
+    async def _unreachable_notice(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        return card([text(t("unreachable", language, name=plain(str(item.params.get("name", "")))))])
 
     async def task_copy(self, project: Project, key: str, conversation_id: str) -> Card:
         """A task card as the people of that conversation should see it."""
@@ -84,10 +99,10 @@ class Renderer:
                 return self.actor_for(project, person.id), _language(prefs.get("language", project.language))
         return None, project.language
 
-    def _due_dates(self, project: Project, item: OutboxItem, language: Language) -> Card:
+    async def _due_dates(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         """After the FOC or port date moved: the open tasks (the person's, or all) with their new due dates."""
         schedule = compute_schedule(project, self.library, self.clock())
-        person_id = item.target.removeprefix("user:") if item.target.startswith("user:") else None
+        person_id = item.target.person_id if item.target.kind is TargetKind.PERSON else None
         lines = []
         for key, record in project.tasks.items():
             if not record.state.is_open:
@@ -98,7 +113,7 @@ class Renderer:
             lines.append((spec.title.get(language), format_date(schedule.dates[key].planned_due, language)))
         return dates_card(project.customer_name, port_date(project), lines, language)
 
-    def _channel_note(self, project: Project, item: OutboxItem, language: Language) -> Card | None:
+    async def _channel_note(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         lines = []
         for key in item.params.get("ready", []):
             if key in project.tasks:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.playbook import PlaybookLibrary
-from bot.domain.project import OutboxItem, Project, TaskState
+from bot.domain.project import CHANNEL_TARGET, OutboxItem, OutboxKind, Project, TaskState
 from bot.domain.schedule import (
     Health,
     Overdue,
@@ -26,8 +26,6 @@ from bot.domain.schedule import (
     waiting_on,
 )
 from bot.domain.transitions import spec_of
-
-CHANNEL = "channel"
 
 
 def week_of(project: Project, moment: datetime) -> str:
@@ -122,11 +120,10 @@ def record_weekly_digest(project: Project, library: PlaybookLibrary, now: dateti
     project.next_digest_at = next_digest_at(project, now)
     if project.last_digest_week == week or project.channel is None:
         return None
-    item_id = f"{project.id}:digest:{week}"
-    if any(o.id == item_id for o in project.outbox):
+    item = OutboxItem(id=f"{project.id}:digest:{week}", kind=OutboxKind.DIGEST, target=CHANNEL_TARGET, created_at=now,
+                      params={"week": week})
+    if not project.owe(item):
         return None
-    item = OutboxItem(id=item_id, kind="digest", target=CHANNEL, created_at=now, params={"week": week})
-    project.outbox.append(item)
     project.last_digest_week = week
     project.last_forecast = snapshot(project, library, compute_schedule(project, library, now))
     return item
@@ -136,9 +133,6 @@ def post_digest_now(project: Project, now: datetime, request_id: str) -> OutboxI
     """A PM's "digest post": an extra digest now, once per request (the request id dedupes retries)."""
     if project.channel is None:
         return None
-    item_id = f"{project.id}:digest:now:{request_id}"
-    if any(o.id == item_id for o in project.outbox):
-        return None
-    item = OutboxItem(id=item_id, kind="digest", target=CHANNEL, created_at=now, params={"manual": True})
-    project.outbox.append(item)
-    return item
+    item = OutboxItem(id=f"{project.id}:digest:now:{request_id}", kind=OutboxKind.DIGEST, target=CHANNEL_TARGET,
+                      created_at=now, params={"manual": True})
+    return item if project.owe(item) else None

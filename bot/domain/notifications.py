@@ -6,17 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.playbook import PlaybookLibrary
-from bot.domain.project import OutboxItem, Project
+from bot.domain.project import CARD_COPIES_TARGET, CHANNEL_TARGET, NO_TARGET, OutboxItem, OutboxKind, Project, Target
 from bot.domain.schedule import Schedule, first_reminder_at
 from bot.domain.transitions import Change, spec_of
 
-CHANNEL = "channel"
 DATE_EVENTS = ("foc_set", "port_date_moved")
 LICENSING_PREFIX = "licensing."  # the Cloud Voice licensing phase: checked through Microsoft Graph
-
-
-def user_target(person_id: str) -> str:
-    return f"user:{person_id}"
 
 
 def plan_notifications(project: Project, library: PlaybookLibrary, change: Change, now: datetime,
@@ -31,43 +26,41 @@ def plan_notifications(project: Project, library: PlaybookLibrary, change: Chang
     anchor = change.events[0].id
     items: list[OutboxItem] = []
 
-    def add(kind: str, target: str, **params: object) -> None:
-        suffix = params.get("key", "")
-        item_id = f"{anchor}:{kind}:{target}:{suffix}"
-        if any(existing.id == item_id for existing in project.outbox):
-            return
-        items.append(OutboxItem(id=item_id, kind=kind, target=target, created_at=now, params=dict(params)))
+    def add(kind: OutboxKind, target: Target, **params: object) -> None:
+        item = OutboxItem(id=f"{anchor}:{kind.value}:{target.encode()}:{params.get('key', '')}", kind=kind,
+                          target=target, created_at=now, params=dict(params))
+        if project.owe(item):
+            items.append(item)
 
     for key in change.changed:
         record = project.tasks[key]
         if record.card_copies:
-            add("card_update", "copies", key=key)
+            add(OutboxKind.CARD_UPDATE, CARD_COPIES_TARGET, key=key)
     for key in change.became_ready:
         spec = spec_of(library, key)
         for person in project.people_in(spec.owners):
-            add("task_card", user_target(person.id), key=key)
+            add(OutboxKind.TASK_CARD, Target.person(person.id), key=key)
         if project.channel is not None:
-            add("task_card", CHANNEL, key=key)
+            add(OutboxKind.TASK_CARD, CHANNEL_TARGET, key=key)
     if any(key.split(":", 1)[1].startswith(LICENSING_PREFIX) for key in change.became_ready):
-        add("licensing_check", "graph", key=anchor)
+        add(OutboxKind.LICENCE_CHECK, NO_TARGET, key=anchor)
     acted = [e for e in change.events if e.kind == "task_changed" and e.data.get("action") != "flow"]
     if project.channel is not None and (acted or change.became_ready):
         changes = [{"actor": e.actor_name, "key": e.task_key, "state": e.to_state, "onBehalf": e.on_behalf} for e in acted]
-        add("channel_note", CHANNEL, key=anchor, changes=changes, ready=list(change.became_ready))
+        add(OutboxKind.CHANNEL_NOTE, CHANNEL_TARGET, key=anchor, changes=changes, ready=list(change.became_ready))
     for event in acted:
         if event.to_state == "blocked":
             for pm_id in project.pm_ids:
                 if pm_id != event.actor_id:
-                    add("blocked_alert", user_target(pm_id), key=event.task_key or "")
+                    add(OutboxKind.BLOCKED_ALERT, Target.person(pm_id), key=event.task_key or "")
     if any(e.kind in DATE_EVENTS for e in change.events):
         if project.channel is not None:
-            add("dates_moved", CHANNEL, key=anchor)
+            add(OutboxKind.DATES_MOVED, CHANNEL_TARGET, key=anchor)
         owners = {p.id for key, record in project.tasks.items() if record.state.is_open
                   for p in project.people_in(spec_of(library, key).owners)}
         for person_id in sorted(owners):
-            add("due_dates", user_target(person_id), key=anchor)
+            add(OutboxKind.DUE_DATES, Target.person(person_id), key=anchor)
     if change.completed:
         for pm_id in project.pm_ids:
-            add("completion_report", user_target(pm_id), key=project.id)
-    project.outbox.extend(items)
+            add(OutboxKind.COMPLETION_REPORT, Target.person(pm_id), key=project.id)
     return items

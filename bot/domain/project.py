@@ -202,31 +202,79 @@ class DigestSchedule:
         return DigestSchedule(weekday=int(data.get("weekday", 0)), at=time.fromisoformat(data.get("at", "09:00")))
 
 
+class OutboxKind(StrEnum):
+    """What an outbox item is: a message rendered at send time from the project's state then,
+    or a job the delivery runs (`is_job`)."""
+
+    TASK_CARD = "task_card"  # a ready task, to each owner and the channel
+    BLOCKED_ALERT = "blocked_alert"  # a blocked task, to the PMs
+    CHANNEL_NOTE = "channel_note"  # who changed what, in the channel
+    CARD_UPDATE = "card_update"  # every sent copy of a task's card, redrawn
+    DUE_DATES = "due_dates"  # a person's new due dates after the FOC or port date moved
+    DATES_MOVED = "dates_moved"  # the same, for the channel
+    DIGEST = "digest"
+    COMPLETION_REPORT = "completion_report"
+    UNREACHABLE_NOTICE = "unreachable_notice"  # to a PM: someone cannot be reached
+    LICENCE_CHECK = "licensing_check"  # a job: reads the tenant's licences through Graph
+
+    @property
+    def is_job(self) -> bool:
+        return self is OutboxKind.LICENCE_CHECK
+
+
+class TargetKind(StrEnum):
+    CHANNEL = "channel"  # the project's channel
+    PERSON = "user"  # one person, in their 1:1 chat
+    CARD_COPIES = "copies"  # wherever a task's card was sent
+    NOBODY = "job"  # a job sends nothing itself
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Whom an outbox item is for; stored as "channel", "user:<entra id>", "copies" or "job"."""
+
+    kind: TargetKind
+    person_id: str = ""
+
+    @staticmethod
+    def person(person_id: str) -> Target:
+        return Target(TargetKind.PERSON, person_id)
+
+    def encode(self) -> str:
+        return f"user:{self.person_id}" if self.kind is TargetKind.PERSON else self.kind.value
+
+    @staticmethod
+    def decode(value: str) -> Target:
+        if value.startswith("user:"):
+            return Target.person(value.removeprefix("user:"))
+        if value == "graph":  # what earlier versions stored for the licence check
+            return Target(TargetKind.NOBODY)
+        return Target(TargetKind(value))
+
+
+CHANNEL_TARGET = Target(TargetKind.CHANNEL)
+CARD_COPIES_TARGET = Target(TargetKind.CARD_COPIES)
+NO_TARGET = Target(TargetKind.NOBODY)
+
+
 @dataclass(slots=True)
 class OutboxItem:
-    """A proactive message the project owes someone, recorded with the change that caused it.
-
-    `kind` names what to render (task_card, card_update, channel_note, digest, reminder, ...);
-    the card is rendered at delivery time from the project's state then.
-    """
+    """Something the project owes, recorded in the same write as the change that caused it.
+    The id says what makes it unique, so owing it again (a retried decision) adds nothing."""
 
     id: str
-    kind: str
-    target: str  # "channel" or "user:<entra id>"
+    kind: OutboxKind
+    target: Target
     created_at: datetime
     params: dict[str, Any] = field(default_factory=dict)
-    attempts: int = 0
-    not_before: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "kind": self.kind,
-            "target": self.target,
+            "kind": self.kind.value,
+            "target": self.target.encode(),
             "createdAt": _dt(self.created_at),
             "params": self.params,
-            "attempts": self.attempts,
-            "notBefore": _dt(self.not_before),
         }
 
     @staticmethod
@@ -235,12 +283,10 @@ class OutboxItem:
         assert created is not None
         return OutboxItem(
             id=data["id"],
-            kind=data["kind"],
-            target=data["target"],
+            kind=OutboxKind(data["kind"]),
+            target=Target.decode(data["target"]),
             created_at=created,
             params=dict(data.get("params", {})),
-            attempts=int(data.get("attempts", 0)),
-            not_before=_parse_dt(data.get("notBefore")),
         )
 
 
@@ -319,6 +365,13 @@ class Project:
     def next_event_id(self) -> tuple[str, int]:
         self.event_seq += 1
         return f"{self.id}:{self.event_seq:06d}", self.event_seq
+
+    def owe(self, item: OutboxItem) -> bool:
+        """Add the item to the outbox unless one with its id is owed already; True if added."""
+        if any(owed.id == item.id for owed in self.outbox):
+            return False
+        self.outbox.append(item)
+        return True
 
     # -- serialisation ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -31,7 +31,7 @@ async def main() -> dict[str, Any]:
     runtime = await build_runtime(settings)
     try:
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        counts = await runtime.scheduled.run_due()
+        counts = await runtime.scheduler.run_due()
         await runtime.settle()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     finally:

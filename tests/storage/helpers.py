@@ -9,7 +9,7 @@ from typing import Any
 from bot.domain.authorization import Action, Actor
 from bot.domain.events import Event
 from bot.domain.playbook import PlaybookLibrary, load_playbooks, parse_playbook
-from bot.domain.project import OutboxItem, Person, Project, ProjectOptions, TaskState
+from bot.domain.project import CHANNEL_TARGET, OutboxItem, OutboxKind, Person, Project, ProjectOptions, TaskState
 from bot.domain.roles import Role
 from bot.domain.transitions import Change, apply_task_action, new_project
 
@@ -71,7 +71,7 @@ def complete(project: Project, actor: Actor = PM) -> list[Event]:
 
 
 def add_outbox(project: Project, item_id: str = "o1") -> None:
-    project.outbox.append(OutboxItem(id=item_id, kind="digest", target="channel", created_at=NOW))
+    project.outbox.append(OutboxItem(id=item_id, kind=OutboxKind.DIGEST, target=CHANNEL_TARGET, created_at=NOW))
 
 
 def state(project: Project) -> dict[str, Any]:

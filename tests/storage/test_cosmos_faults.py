@@ -152,7 +152,7 @@ async def test_a_replace_applied_but_unanswered_is_reconciled_written_once(fault
     assert batches(transport.applied("create", doc_type="events")) == [[e.id for e in change.events]]  # once
     transport.clear()
     loaded = await store.load_project("p-lost")
-    assert loaded is not None and loaded.value.to_dict() == saved.to_dict()
+    assert loaded is not None and loaded.value.to_dict() == saved.value.to_dict() and loaded.etag == saved.etag
     recorded = await store.project_events("p-lost")
     assert [e.id for e in recorded] == [e.id for e in events + change.events]
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.delivery.outbox import OutboxSender
-from bot.domain.project import ConversationTarget, OutboxItem, Project
+from bot.domain.project import CHANNEL_TARGET, ConversationTarget, OutboxItem, OutboxKind, Project
 from bot.storage.contract import Store, Versioned, update_project
 from tests.storage.helpers import NOW, TENANT, make_real_project, real_library
 
@@ -35,7 +35,7 @@ class RecordingMessenger:
 def _owing(project_id: str, count: int) -> Project:
     project, _ = make_real_project(project_id)
     project.channel = CHANNEL
-    project.outbox = [OutboxItem(id=f"{project_id}:digest:{n}", kind="digest", target="channel", created_at=NOW)
+    project.outbox = [OutboxItem(id=f"{project_id}:digest:{n}", kind=OutboxKind.DIGEST, target=CHANNEL_TARGET, created_at=NOW)
                       for n in range(count)]
     return project
 
@@ -80,7 +80,7 @@ async def test_an_item_added_while_draining_is_sent_in_the_same_drain(store: Sto
             added = True
             current = await store.load_project("p-grow")
             assert current is not None
-            current.value.outbox.append(OutboxItem(id="late", kind="digest", target="channel", created_at=NOW))
+            current.value.outbox.append(OutboxItem(id="late", kind=OutboxKind.DIGEST, target=CHANNEL_TARGET, created_at=NOW))
             await store.save_project(current.value, current.etag, [])
         return await RecordingMessenger.send(messenger, target, card, mentions_text)
 

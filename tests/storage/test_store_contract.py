@@ -141,7 +141,7 @@ async def test_update_project_applies_a_confirmation_and_appends_its_events(stor
 
     assert [e.kind for e in change.events] == ["task_changed"] * 3  # a done, b and c ready
     loaded = await store.load_project("p-update")
-    assert loaded is not None and loaded.value.to_dict() == saved.to_dict()
+    assert loaded is not None and loaded.value.to_dict() == saved.value.to_dict() and loaded.etag == saved.etag
     assert loaded.value.tasks["voice:a"].state == "done"
     recorded = await store.project_events("p-update")
     assert event_ids(recorded) == event_ids(events + change.events)
@@ -398,7 +398,7 @@ async def test_a_confirmation_on_a_real_playbook_costs_one_read_one_replace_and_
     else:  # one transaction
         assert confirmation == {"read": 1, "replace": 1}
         assert creation == {"create": 1}
-    assert loaded is not None and loaded.value.to_dict() == saved.to_dict()
+    assert loaded is not None and loaded.value.to_dict() == saved.value.to_dict() and loaded.etag == saved.etag
     recorded = await store.project_events("p-cost")
     assert recorded == events + change.events
     assert [e.seq for e in recorded] == list(range(1, len(recorded) + 1))

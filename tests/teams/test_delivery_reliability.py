@@ -142,7 +142,7 @@ async def owed(runtime: Runtime) -> list[tuple[str, str, str]]:
     async for summary in _summaries(runtime):
         project = await runtime.service.load(summary)
         assert project is not None
-        items += [(project.id, o.target, f"{o.kind}:{o.params.get('key', '')}") for o in project.outbox]
+        items += [(project.id, o.target.encode(), f"{o.kind.value}:{o.params.get('key', '')}") for o in project.outbox]
     return items
 
 

@@ -41,8 +41,8 @@ async def test_weekly_digest_posts_once_with_two_instances(harness: Harness, tmp
     await second_server.start_server()
     try:
         second = second_app[RUNTIME_KEY]
-        await asyncio.gather(harness.runtime.scheduled.run_due(), second.scheduled.run_due())
-        await asyncio.gather(harness.runtime.scheduled.run_due(), second.scheduled.run_due())  # and again: nothing new
+        await asyncio.gather(harness.runtime.scheduler.run_due(), second.scheduler.run_due())
+        await asyncio.gather(harness.runtime.scheduler.run_due(), second.scheduler.run_due())  # and again: nothing new
     finally:
         await second_server.close()
     digests = cards_titled(harness, TEAM.id, "Weekly digest")
@@ -53,10 +53,10 @@ async def test_weekly_digest_posts_once_with_two_instances(harness: Harness, tmp
     assert_valid_cards(digests + portfolio)
     # Next week's comes next week, not before.
     harness.clock.advance(days=6)
-    await harness.runtime.scheduled.run_due()
+    await harness.runtime.scheduler.run_due()
     assert len(cards_titled(harness, TEAM.id, "Weekly digest")) == 1
     harness.clock.advance(days=1)
-    await harness.runtime.scheduled.run_due()
+    await harness.runtime.scheduler.run_due()
     assert len(cards_titled(harness, TEAM.id, "Weekly digest")) == 2
 
 
@@ -120,8 +120,8 @@ async def test_reminders_once_a_day_outside_quiet_hours_with_snooze_and_escalati
     # Kickoff 26 Nov: the licensing tasks are due the 27th. At 10:30 local on the 26th they are due tomorrow.
     # (The clock only moves forward, as a real one does: the bot remembers when to look at a project next.)
     harness.clock.now = datetime(2026, 11, 26, 15, 30, tzinfo=UTC)
-    await harness.runtime.scheduled.run_due()
-    await harness.runtime.scheduled.run_due()
+    await harness.runtime.scheduler.run_due()
+    await harness.runtime.scheduler.run_due()
     reminders = cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)
     assert len(reminders) == 1 and "due tomorrow" in str(reminders[0])
     assert_valid_cards(reminders)
@@ -129,18 +129,18 @@ async def test_reminders_once_a_day_outside_quiet_hours_with_snooze_and_escalati
     snooze = reminders[0]["actions"][0]
     await harness.post(card_action(ADMIN, personal(ADMIN), snooze["verb"], snooze["data"], harness.service_url))
     harness.clock.now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
-    await harness.runtime.scheduled.run_due()
+    await harness.runtime.scheduler.run_due()
     assert len(cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)) == 1
     # At 06:00 local on the 28th the tasks are overdue and the snooze is over, but it is quiet hours.
     harness.clock.now = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
-    await harness.runtime.scheduled.run_due()
+    await harness.runtime.scheduler.run_due()
     assert len(cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)) == 1
     harness.clock.now = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
-    await harness.runtime.scheduled.run_due()
+    await harness.runtime.scheduler.run_due()
     reminders = cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)
     assert len(reminders) == 2 and "days overdue" in str(reminders[-1])
     # Past the escalation limit (3 days overdue), the PM hears about it.
     harness.clock.now = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
-    await harness.runtime.scheduled.run_due()
+    await harness.runtime.scheduler.run_due()
     pm_cards = cards_titled(harness, conversation_with(harness, PM.teams_id), "A reminder of your tasks")
     assert pm_cards and "Overdue tasks that need attention" in str(pm_cards[-1]) and ADMIN.name in str(pm_cards[-1])
