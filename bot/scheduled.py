@@ -24,7 +24,9 @@ from zoneinfo import ZoneInfo
 
 from bot.delivery.delivery import SWEEP_SECONDS, Delivery
 from bot.delivery.limits import DeliveryError, Messenger
+from bot.delivery.reach import Reach
 from bot.domain.digest import record_weekly_digest, week_of
+from bot.domain.people import PersonRecord
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import ConversationTarget, Project
 from bot.domain.schedule import compute_schedule, local_date, next_reminder_day, reminder_kind, start_of_local_day
@@ -40,6 +42,7 @@ from bot.storage.contract import (
     update_project,
     user_key,
 )
+from bot.storage.people import PersonRecords
 from cards.digest import portfolio_digest_card
 from cards.reminder import ReminderLine, reminder_card
 from cards.views import DigestView, digest_view
@@ -164,6 +167,7 @@ class ScheduledWork:
         self.store = store
         self.library = library
         self.messenger = messenger
+        self.reach = Reach(PersonRecords(store), messenger)
         self.clock = clock
         self.escalate_after_days = escalate_after_days
 
@@ -186,24 +190,11 @@ class ScheduledWork:
             except ConcurrencyConflict:
                 return Claim.BUSY
 
-    async def _conversation_of(self, person_id: str, teams_id: str | None, via: ConversationTarget | None) -> ConversationTarget | None:
-        prefs_doc = await self.store.read_document(user_key("user", person_id))
-        prefs = prefs_doc.value if prefs_doc else {}
-        if prefs.get("unreachable"):
-            return None
-        if prefs.get("conversation"):
-            return ConversationTarget.from_dict(prefs["conversation"])
-        teams_id = teams_id or prefs.get("teamsId")
-        if via is None or not teams_id:
-            return None
-        conversation = await self.messenger.open_personal(via, teams_id)
-        await self.store.write_document(user_key("user", person_id), {**prefs, "conversation": conversation.to_dict()})
-        return conversation
-
     async def _send_claimed(self, claim_key: str, person_id: str, teams_id: str | None, via: ConversationTarget | None,
                             card: dict[str, Any], now: datetime) -> bool:
         try:
-            target = await self._conversation_of(person_id, teams_id, via)
+            target = await self.reach.conversation(person_id, teams_id=teams_id, via=via,
+                                                   tenant_id=via.tenant_id if via else "", install=False)
             if target is None:
                 await self.store.write_document(claim_key, {"status": "sent", "at": now.isoformat(), "skipped": "no conversation"})
                 return False
@@ -240,8 +231,9 @@ class ScheduledWork:
                     claim = user_key("portfolio", pm_id, week_of(project, now))
                     if await self._claim(claim, now) is not Claim.TAKEN:
                         return False
-                    prefs_doc = await self.store.read_document(user_key("user", pm_id))
-                    language = "es" if (prefs_doc.value.get("language") if prefs_doc else project.language) == "es" else "en"
+                    # A PM with a record but no language gets English; with no record, the first project's.
+                    record = await self.reach.people.read(pm_id)
+                    language = (record.value.language_or("en") if record else PersonRecord().language_or(project.language))
                     person = project.person(pm_id)
                     teams_id = person.teams_id if person else None
                     via = project.channel
@@ -277,10 +269,9 @@ class ScheduledWork:
                 next_chance[entry.person_id] = end_of_quiet_hours(now, tz)
                 continue
             next_chance[entry.person_id] = None
-            prefs_doc = await self.store.read_document(user_key("user", entry.person_id))
-            snoozed = prefs_doc.value.get("snoozedUntil") if prefs_doc else None
+            snoozed = (await self.reach.people.get(entry.person_id)).snoozed_until
             local_today = local_date(now, tz)
-            if snoozed and local_today.isoformat() < snoozed and not entry.escalations:
+            if snoozed and local_today < snoozed and not entry.escalations:
                 continue
             claim = user_key("reminder", entry.person_id, local_today.isoformat())
             outcome = await self._claim(claim, now)
@@ -360,9 +351,7 @@ class ScheduledWork:
     async def _person(self, people: dict[str, PersonDue], project: Project, person_id: str, name: str,
                       teams_id: str | None) -> PersonDue:
         if person_id not in people:
-            prefs_doc = await self.store.read_document(user_key("user", person_id))
-            prefs = prefs_doc.value if prefs_doc else {}
-            language: Language = "es" if prefs.get("language", project.language) == "es" else "en"
-            people[person_id] = PersonDue(person_id, name, prefs.get("timezone") or project.timezone, language,
-                                          project.channel, teams_id)
+            record = await self.reach.people.get(person_id)
+            people[person_id] = PersonDue(person_id, name, record.timezone or project.timezone,
+                                          record.language_or(project.language), project.channel, teams_id)
         return people[person_id]

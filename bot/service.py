@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.authorization import Action, Actor, decide
 from bot.domain.digest import next_digest_at, post_digest_now
 from bot.domain.notifications import plan_notifications
+from bot.domain.people import PersonRecord
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import ConversationTarget, Person, Project, ProjectOptions
 from bot.domain.roles import Role
@@ -43,6 +44,7 @@ from bot.storage.contract import (
     update_project,
     user_key,
 )
+from bot.storage.people import PersonRecords
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -90,6 +92,7 @@ class ActivationService:
     def __init__(self, store: Store, library: PlaybookLibrary, *, is_staff_pm: Callable[[str | None, str | None], bool],
                  clock: Clock = utc_now) -> None:
         self.store = store
+        self.people = PersonRecords(store)
         self.library = library
         self.is_staff_pm = is_staff_pm
         self.clock = clock
@@ -285,47 +288,49 @@ class ActivationService:
 
     async def snooze(self, person_id: str, now: datetime) -> None:
         """No reminder today (in the person's time zone); the next one tomorrow."""
-        prefs = await self.user_preferences(person_id)
-        today = now.astimezone(ZoneInfo(prefs.get("timezone") or "UTC")).date()
-        prefs["snoozedUntil"] = (today + timedelta(days=1)).isoformat()
-        await self.store.write_document(user_key("user", person_id), prefs)
+
+        def snoozed(record: PersonRecord) -> PersonRecord:
+            today = now.astimezone(ZoneInfo(record.timezone or "UTC")).date()
+            return replace(record, snoozed_until=today + timedelta(days=1))
+
+        await self.people.change(person_id, snoozed)
 
     async def check_lines(self, project_id: str, key: str, language: Language) -> list[str]:
         """What the last Graph licence check found, for a licensing task's card ([] otherwise)."""
         return await licence_lines(self.store, project_id, key, language)
 
-    # -- preferences --------------------------------------------------------------------
+    # -- people -------------------------------------------------------------------------
     async def remember_user(self, person_id: str, *, tenant_id: str, language: Language | None = None,
                             timezone: str | None = None, conversation: ConversationTarget | None = None,
-                            teams_id: str | None = None, chosen: bool = False) -> dict[str, Any]:
-        """Remember a person's language, time zone and 1:1 chat. A person belongs to the tenant that
-        first spoke for them: an activity from another tenant carrying the same id changes nothing."""
-        key = user_key("user", person_id)
-        current = await self.store.read_document(key)
-        body: dict[str, Any] = dict(current.value) if current else {}
-        if body.get("tenantId") and body["tenantId"] != tenant_id:
-            log.warning("preferences of %s not updated from another tenant", person_id)
-            return {}
-        updated = dict(body)
-        updated["tenantId"] = tenant_id
-        if language and chosen:
-            updated["language"] = updated["chosenLanguage"] = language  # an explicit choice wins over locales
-        elif language and not updated.get("chosenLanguage"):
-            updated["language"] = language
-        if timezone:
-            updated["timezone"] = timezone
-        if conversation:
-            updated["conversation"] = conversation.to_dict()
-            updated.pop("unreachable", None)  # they are talking to the bot again
-        if teams_id:
-            updated["teamsId"] = teams_id
-        if updated != body:
-            await self.store.write_document(key, updated)
-        return updated
+                            teams_id: str | None = None, chosen: bool = False) -> PersonRecord | None:
+        """Remember a person's language, time zone and 1:1 chat; their record as it now stands. A
+        person belongs to the tenant that first spoke for them: an activity from another tenant
+        carrying the same id changes nothing (and gets None)."""
+        foreign = False
 
-    async def user_preferences(self, person_id: str) -> dict[str, Any]:
-        current = await self.store.read_document(user_key("user", person_id))
-        return dict(current.value) if current else {}
+        def remembered(record: PersonRecord) -> PersonRecord | None:
+            nonlocal foreign
+            foreign = bool(record.tenant_id) and record.tenant_id != tenant_id
+            if foreign:
+                return None
+            updated = replace(record, tenant_id=tenant_id)
+            if language and chosen:
+                updated = replace(updated, language=language, chosen_language=language)  # a choice wins over locales
+            elif language and not updated.chosen_language:
+                updated = replace(updated, language=language)
+            if timezone:
+                updated = replace(updated, timezone=timezone)
+            if conversation:
+                updated = updated.reached_at(conversation)  # they are talking to the bot again
+            if teams_id:
+                updated = replace(updated, teams_id=teams_id)
+            return updated
+
+        record = await self.people.change(person_id, remembered)
+        if foreign:
+            log.warning("record of %s not updated from another tenant", person_id)
+            return None
+        return record
 
     def task_spec(self, key: str) -> Any:
         return spec_of(self.library, key)

@@ -20,23 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
 
 from bot.delivery.limits import DeliveryError, Messenger
+from bot.delivery.reach import GraphPort, Reach
 from bot.delivery.render import Renderer
 from bot.domain.events import Event
 from bot.domain.notifications import LICENSING_PREFIX
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import CARD_COPIES_TARGET, CardCopy, ConversationTarget, OutboxItem, OutboxKind, Project, Target, TargetKind
-from bot.graph.errors import (
-    AppNotInCatalog,
-    GraphCredentialsInvalid,
-    GraphForbidden,
-    GraphNotFound,
-    GraphThrottled,
-    GraphUnavailable,
-)
-from bot.graph.licensing import LicensingReport
 from bot.licence_checks import report_key
 from bot.storage.contract import (
     ProjectNotFound,
@@ -44,21 +35,12 @@ from bot.storage.contract import (
     Store,
     Versioned,
     update_project,
-    user_key,
 )
+from bot.storage.people import PersonRecords
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 SYSTEM_ACTOR = ("bot", "Activation bot")
-
-
-class GraphPort(Protocol):
-    """What delivery needs from Microsoft Graph (bot.graph.client.GraphClient implements it)."""
-
-    async def install_and_open_chat(self, tenant_id: str, user_aad_id: str) -> str: ...
-
-    async def check_licensing(self, tenant_id: str, user_ids: list[str], shared_device_user_ids: list[str] = ...,
-                              resource_account_ids: list[str] = ..., *, names: dict[str, str] | None = None) -> LicensingReport: ...
 
 
 class Settled(StrEnum):
@@ -84,6 +66,7 @@ class OutboxSender:
                  is_staff_pm: Callable[[str | None, str | None], bool], clock: Callable[[], datetime],
                  instance_id: str | None = None, graph: GraphPort | None = None, lease: timedelta = LEASE) -> None:
         self.graph = graph
+        self.reach = Reach(PersonRecords(store), messenger, graph)
         self.store = store
         self.library = library
         self.messenger = messenger
@@ -233,53 +216,15 @@ class OutboxSender:
         return Delivered(item.id, Settled.SENT, [])
 
     async def _resolve(self, project: Project, target: Target) -> tuple[ConversationTarget | None, object, str]:
+        """Where the item goes, who reads it there (for their view of a card) and in which language."""
         if target.kind is TargetKind.CHANNEL:
             return project.channel, None, project.language
         person_id = target.person_id
         person = project.person(person_id)
-        prefs_doc = await self.store.read_document(user_key("user", person_id))
-        prefs = prefs_doc.value if prefs_doc else {}
-        viewer = self.renderer.actor_for(project, person_id)
-        language = "es" if prefs.get("language", project.language) == "es" else "en"
-        if prefs.get("unreachable"):
-            return None, viewer, language
-        if prefs.get("conversation"):
-            return ConversationTarget.from_dict(prefs["conversation"]), viewer, language
-        teams_id = (person.teams_id if person else None) or prefs.get("teamsId")
-        if project.channel is None:
-            return None, viewer, language
-        conversation: ConversationTarget | None = None
-        if teams_id:
-            try:
-                conversation = await self.messenger.open_personal(project.channel, teams_id)
-            except DeliveryError as error:
-                if not (error.permanent and self.graph):
-                    raise
-        if conversation is None:
-            if self.graph is None:
-                return None, viewer, language  # no way to reach them: the channel card stands
-            chat_id = await self._install_for(project, person_id)
-            if chat_id is None:
-                return None, viewer, language
-            conversation = ConversationTarget(chat_id, project.channel.service_url, project.tenant_id)
-        await self.store.write_document(user_key("user", person_id), {**prefs, "conversation": conversation.to_dict()})
-        return conversation, viewer, language
-
-    async def _install_for(self, project: Project, person_id: str) -> str | None:
-        """Install the app for someone who never opened the bot, through Graph; the 1:1 chat id."""
-        assert self.graph is not None
-        try:
-            return await self.graph.install_and_open_chat(project.tenant_id, person_id)
-        except GraphThrottled as error:
-            raise DeliveryError(429, "graph_throttled", error.retry_after) from error
-        except GraphCredentialsInvalid:
-            log.error("Microsoft Graph refused the bot's credentials; owners are not reached through Graph")
-            return None
-        except GraphUnavailable as error:
-            raise DeliveryError(503, "graph_unavailable") from error
-        except (GraphForbidden, GraphNotFound) as error:  # no consent, app not in the catalog, user gone
-            status = 403 if isinstance(error, GraphForbidden | AppNotInCatalog) else 404
-            raise DeliveryError(status, error.code or type(error).__name__) from error
+        record = await self.reach.people.get(person_id)
+        conversation = await self.reach.conversation(person_id, teams_id=person.teams_id if person else None,
+                                                     via=project.channel, tenant_id=project.tenant_id, record=record)
+        return conversation, self.renderer.actor_for(project, person_id), record.language_or(project.language)
 
     async def _check_licensing(self, project: Project, item: OutboxItem) -> Delivered:
         """Read the tenant's licences for the licensing tasks; their cards then show what is missing."""
@@ -302,18 +247,12 @@ class OutboxSender:
 
     async def _mark_unreachable(self, project: Project, item: OutboxItem, error: DeliveryError) -> None:
         """Remember the person cannot be reached, and tell the project's PMs once."""
-        log.warning("target %s of project %s unreachable: %s %s", item.target, project.id, error.status, error.code)
+        log.warning("target %s of project %s unreachable: %s %s", item.target.encode(), project.id, error.status, error.code)
         if item.target.kind is not TargetKind.PERSON:
             return
         person_id = item.target.person_id
-        key = user_key("user", person_id)
-        current = await self.store.read_document(key)
-        body = dict(current.value) if current else {}
-        if body.get("unreachable"):
+        if not await self.reach.mark_unreachable(person_id, error.code or str(error.status)):
             return
-        body["unreachable"] = error.code or str(error.status)
-        body.pop("conversation", None)
-        await self.store.write_document(key, body)
         person = project.person(person_id)
         name = person.name if person else person_id
 

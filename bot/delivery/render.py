@@ -14,7 +14,8 @@ from bot.domain.schedule import compute_schedule, port_date
 from bot.domain.text import Language
 from bot.domain.transitions import spec_of
 from bot.licence_checks import licence_lines
-from bot.storage.contract import Store, user_key
+from bot.storage.contract import Store
+from bot.storage.people import PersonRecords
 from cards.base import Card, card, plain, text
 from cards.dates import format_date
 from cards.digest import completion_card, digest_card
@@ -32,6 +33,7 @@ class Renderer:
     def __init__(self, store: Store, library: PlaybookLibrary, *, is_staff_pm: Callable[[str | None, str | None], bool],
                  clock: Callable[[], datetime]) -> None:
         self.store = store
+        self.people = PersonRecords(store)
         self.library = library
         self.is_staff_pm = is_staff_pm
         self.clock = clock
@@ -93,10 +95,9 @@ class Renderer:
         if project.channel and conversation_id.split(";")[0] == project.channel.conversation_id.split(";")[0]:
             return None, project.language
         for person in {p.id: p for ps in project.people.values() for p in ps}.values():
-            prefs_doc = await self.store.read_document(user_key("user", person.id))
-            prefs = prefs_doc.value if prefs_doc else {}
-            if (prefs.get("conversation") or {}).get("conversationId") == conversation_id:
-                return self.actor_for(project, person.id), _language(prefs.get("language", project.language))
+            record = await self.people.get(person.id)
+            if record.conversation is not None and record.conversation.conversation_id == conversation_id:
+                return self.actor_for(project, person.id), record.language_or(project.language)
         return None, project.language
 
     async def _due_dates(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:

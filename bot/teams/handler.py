@@ -31,6 +31,7 @@ from botbuilder.schema.teams import TeamsChannelAccount
 
 from bot.commands import Command, parse_command
 from bot.domain.authorization import Action, Actor, decide
+from bot.domain.people import PersonRecord
 from bot.domain.project import ConversationTarget, Person
 from bot.domain.roles import Role
 from bot.domain.text import Language, language_from_locale
@@ -50,7 +51,7 @@ from dialogs.project_setup import ProjectSetupDialog
 
 log = logging.getLogger(__name__)
 CARD_ACTION_INVOKE = "adaptiveCard/action"
-PREFS_KEY = "activation.user_preferences"  # the turn's user preferences, read once per turn
+PERSON_KEY = "activation.person"  # the turn's person record, read once per turn
 CARD_RESPONSE_TYPE = "application/vnd.microsoft.card.adaptive"
 TASK_VERBS = {a.value: a for a in (Action.CONFIRM, Action.BLOCK, Action.UNBLOCK, Action.NOT_APPLICABLE, Action.REOPEN,
                                    Action.CONFIRM_ON_BEHALF)}
@@ -154,9 +155,9 @@ class ActivationBot(TeamsActivityHandler):
 
     def _language(self, turn_context: TurnContext) -> Language:
         """The user's explicit choice ("language es") if they made one, else the activity's locale."""
-        chosen = (turn_context.turn_state.get(PREFS_KEY) or {}).get("chosenLanguage")
-        if chosen in ("es", "en"):
-            return "es" if chosen == "es" else "en"
+        record: PersonRecord | None = turn_context.turn_state.get(PERSON_KEY)
+        if record is not None and record.chosen_language:
+            return record.chosen_language
         return language_from_locale(turn_context.activity.locale)
 
     def _actor(self, turn_context: TurnContext) -> Actor:
@@ -185,7 +186,7 @@ class ActivationBot(TeamsActivityHandler):
         personal = (activity.conversation.conversation_type or "personal") == "personal"
         client = next((e for e in activity.entities or [] if getattr(e, "type", None) == "clientInfo"), None)
         timezone = (getattr(client, "additional_properties", None) or {}).get("timezone") if client else None
-        turn_context.turn_state[PREFS_KEY] = await self.service.remember_user(
+        turn_context.turn_state[PERSON_KEY] = await self.service.remember_user(
             actor.id,
             tenant_id=actor.tenant_id,
             language=language_from_locale(activity.locale) if activity.locale else None,
