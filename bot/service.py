@@ -236,14 +236,16 @@ class ActivationService:
         if change.events and change.events[-1].kind in ("foc_set", "port_date_moved"):
             change.changed.extend(k for k, r in project.tasks.items() if r.state.is_open and k not in change.changed)
 
-    async def set_foc(self, actor: Actor, project_id: str, foc: date) -> Project:
+    async def set_foc(self, actor: Actor, project_id: str, foc: date, *, confirmed: bool = False) -> Project:
         return await self.change_project(
-            actor, project_id, lambda p: set_foc_date(p, self.library, actor=actor, foc_date=foc, now=self.clock())
+            actor, project_id,
+            lambda p: set_foc_date(p, self.library, actor=actor, foc_date=foc, now=self.clock(), confirmed=confirmed),
         )
 
-    async def move_port_date(self, actor: Actor, project_id: str, port: date) -> Project:
+    async def move_port_date(self, actor: Actor, project_id: str, port: date, *, confirmed: bool = False) -> Project:
         return await self.change_project(
-            actor, project_id, lambda p: move_port_date(p, self.library, actor=actor, port_date=port, now=self.clock())
+            actor, project_id,
+            lambda p: move_port_date(p, self.library, actor=actor, port_date=port, now=self.clock(), confirmed=confirmed),
         )
 
     async def assign(self, actor: Actor, project_id: str, role: Role, person: Person) -> Project:

@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,6 +39,7 @@ from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import StorageError
 from cards.base import card, plain, text
+from cards.dates import format_date
 from cards.digest import digest_card
 from cards.export import export_card
 from cards.help import help_card, welcome_card
@@ -235,7 +236,7 @@ class ActivationBot(TeamsActivityHandler):
             await self._status(turn_context, actor, language, everything=command.name == "status_all")
         elif command.name == "my_tasks":
             await self._my_tasks(turn_context, actor, language)
-        elif command.name in ("foc", "port_date") and command.on_date is not None:
+        elif command.name in ("foc", "port_date"):
             await self._dates(turn_context, actor, language, command)
         elif command.name in ("digest", "digest_post", "export"):
             await self._pm_project_command(turn_context, actor, language, command.name)
@@ -318,20 +319,34 @@ class ActivationBot(TeamsActivityHandler):
         return None
 
     async def _dates(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
-        assert command.on_date is not None
+        """foc / port date: a date that is not one, or not plausible, is answered and changes nothing;
+        one in the past is recorded only when the PM confirms it."""
+        word = t("date.cmd." + command.name, language)
+        if command.on_date is None:
+            example = f"{word} {(self.clock().date() + timedelta(days=30)).isoformat()}"
+            await turn_context.send_activity(t("date." + (command.problem or "missing"), language, value=command.argument,
+                                               example=example))
+            return
         project_id = await self._pm_project(turn_context, actor, language)
         if project_id is None:
             return
+        day = command.on_date
         try:
             if command.name == "foc":
-                await self.service.set_foc(actor, project_id, command.on_date)
-                message = t("foc.set", language, date=command.on_date.isoformat())
+                await self.service.set_foc(actor, project_id, day, confirmed=command.confirmed)
+                message = t("foc.set", language, date=day.isoformat())
             else:
-                await self.service.move_port_date(actor, project_id, command.on_date)
-                message = t("port.moved", language, date=command.on_date.isoformat())
+                await self.service.move_port_date(actor, project_id, day, confirmed=command.confirmed)
+                message = t("port.moved", language, date=day.isoformat())
         except Refused as refused:
-            key = "refused.not_pm" if refused.code == "not_allowed" else f"refused.{refused.code}"
-            await turn_context.send_activity(t(key, language, detail=refused.detail))
+            if refused.code in ("date_past", "date_implausible", "foc_wins"):
+                shown = date.fromisoformat(refused.detail)
+                message = t(f"date.{refused.code}", language, date=format_date(shown, language), iso=shown.isoformat(),
+                            confirm=f"{word} {day.isoformat()} {t('date.confirm_word', language)}")
+            else:
+                key = "refused.not_pm" if refused.code == "not_allowed" else f"refused.{refused.code}"
+                message = t(key, language, detail=refused.detail)
+            await turn_context.send_activity(message)
             return
         self.after_change(project_id, None)
         await turn_context.send_activity(message)

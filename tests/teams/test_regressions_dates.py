@@ -1,0 +1,132 @@
+"""Issue 22, items 4, 6, 10 and 12, through the Teams protocol (the real app, a Bot Connector
+stand-in): porting dates the bot must refuse or question, user text shown as typed, and one
+welcome per conversation whichever event announces the bot."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.teams_activities import card_submit, message
+from tests.teams.conftest import PM, TEAM, Harness
+from tests.teams.flows import create_project, setup_values
+
+pytestmark = pytest.mark.regressions
+
+
+@pytest.fixture(autouse=True)
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    caplog.set_level(logging.INFO)
+    yield
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, errors
+
+
+def last_text(harness: Harness, conversation_id: str) -> str:
+    return str(harness.standin.activities_in(conversation_id)[-1].get("text") or "")
+
+
+async def say(harness: Harness, text: str) -> str:
+    """The PM types in the project's channel; the bot's answer."""
+    before = len(harness.standin.activities_in(TEAM.id))
+    await harness.post(message(PM, TEAM, text, harness.service_url))
+    answers = harness.standin.activities_in(TEAM.id)[before:]
+    assert len(answers) >= 1, f"no answer to {text!r}"
+    return str(answers[0].get("text") or "")
+
+
+def cards_since(harness: Harness, mark: int) -> list[dict[str, Any]]:
+    return [c for record in harness.standin.delivered[mark:] for c in record.cards]
+
+
+# -- item 4: the FOC wins over the requested port date ---------------------------------------
+
+async def test_port_date_after_the_foc_says_the_foc_wins_and_sends_nothing(harness: Harness) -> None:
+    project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True))
+    assert "FOC date recorded" in await say(harness, "foc 2027-01-15")
+    events = len(await harness.runtime.store.project_events(project_id))
+    mark = len(harness.standin.delivered)
+
+    answer = await say(harness, "port date 2027-01-20")
+
+    assert "Port date moved" not in answer
+    assert "FOC date" in answer and "January 15, 2027" in answer and "nothing changed" in answer
+    assert "foc YYYY-MM-DD" in answer  # how to change it
+    assert cards_since(harness, mark) == []  # no "Dates updated" to the channel or any owner
+    assert len(harness.standin.delivered) - mark == 1  # only the answer
+    project = await harness.runtime.service.load(project_id)
+    assert project is not None and str(project.requested_port_date) == "2027-01-15" and str(project.foc_date) == "2027-01-15"
+    assert len(await harness.runtime.store.project_events(project_id)) == events
+
+
+# -- item 6: dates that are not dates, in the past, or implausibly far ------------------------
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("foc 2026-02-30", "2026-02-30 is not a valid date (YYYY-MM-DD)"),
+    ("foc 2026-13-01", "2026-13-01 is not a valid date"),
+    ("foc 12/20/2026", "Write the date as YYYY-MM-DD (year-month-day), for example: **foc 2026-12-26**"),
+    ("foc", "The date is missing. Write it as YYYY-MM-DD"),
+    ("port date 1/15/2027", "for example: **port date 2026-12-26**"),
+])
+async def test_a_date_that_is_not_one_is_named_and_changes_nothing(harness: Harness, typed: str, expected: str) -> None:
+    project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True))
+    mark = len(harness.standin.delivered)
+    answer = await say(harness, typed)
+    assert expected in answer and "didn't get that" not in answer
+    assert cards_since(harness, mark) == []
+    project = await harness.runtime.service.load(project_id)
+    assert project is not None and project.foc_date is None and str(project.requested_port_date) == "2027-01-15"
+
+
+async def test_spanish_date_problems_are_in_spanish(harness: Harness) -> None:
+    await create_project(harness, setup_values("cloud_voice_teams", porting=True))
+    await harness.post(message(PM, TEAM, "portabilidad 2026-02-30", harness.service_url, locale="es-ES"))
+    assert "2026-02-30 no es una fecha válida" in last_text(harness, TEAM.id)
+
+
+async def test_a_past_date_is_asked_about_and_recorded_once_confirmed(harness: Harness) -> None:
+    project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True))
+    mark = len(harness.standin.delivered)
+
+    question = await say(harness, "port date 2026-11-01")
+    assert "November 1, 2026 is in the past" in question and "**port date 2026-11-01 confirm**" in question
+    question = await say(harness, "foc 2020-01-01")
+    assert "January 1, 2020 is in the past" in question and "**foc 2020-01-01 confirm**" in question
+    assert cards_since(harness, mark) == []  # nothing went to the customer
+    project = await harness.runtime.service.load(project_id)
+    assert project is not None and str(project.requested_port_date) == "2027-01-15" and project.foc_date is None
+
+    assert "Port date moved to 2026-11-01" in await say(harness, "port date 2026-11-01 confirm")
+    project = await harness.runtime.service.load(project_id)
+    assert project is not None and str(project.requested_port_date) == "2026-11-01"
+    assert any("Dates updated" in str(c) for c in cards_since(harness, mark))
+
+
+async def test_a_date_years_ahead_is_refused_as_implausible(harness: Harness) -> None:
+    project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True))
+    mark = len(harness.standin.delivered)
+    for typed in ("foc 2099-01-01", "port date 2099-01-01", "port date 2099-01-01 confirm"):
+        answer = await say(harness, typed)
+        assert "more than two years away" in answer and "nothing changed" in answer, answer
+    assert cards_since(harness, mark) == []
+    project = await harness.runtime.service.load(project_id)
+    assert project is not None and project.foc_date is None and str(project.requested_port_date) == "2027-01-15"
+
+
+async def test_the_form_names_a_port_date_before_kickoff_and_a_past_go_live(harness: Harness) -> None:
+    await harness.post(message(PM, TEAM, "new project", harness.service_url))
+    bad = setup_values("cloud_voice_teams", porting=True) | {"port_date": "2026-11-20", "go_live": "2026-11-01"}
+    await harness.post(card_submit(PM, TEAM, bad, harness.service_url))
+    form = harness.standin.cards_in(TEAM.id)[-1]
+    problems = [e["text"] for e in form["body"] if e.get("color") == "Attention"]
+    assert "The requested port date is before the kickoff date." in problems
+    assert "The target go-live is in the past." in problems
+    assert await harness.runtime.service.project_for_conversation(TEAM.id) is None
+    # The corrected form still creates the project (the dialog kept waiting).
+    await harness.post(card_submit(PM, TEAM, setup_values("cloud_voice_teams", porting=True) | {"go_live": "2027-03-01"},
+                                   harness.service_url))
+    project_id = await harness.runtime.service.project_for_conversation(TEAM.id)
+    assert project_id is not None
