@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from tests.support.teams_activities import card_submit, message
-from tests.teams.conftest import PM, TEAM, Harness
-from tests.teams.flows import create_project, setup_values
+from tests.teams.conftest import ADMIN, PM, TEAM, Harness
+from tests.teams.flows import actions_of, click, create_project, latest_task_cards, setup_values
 
 pytestmark = pytest.mark.regressions
+LICENSE = "cloud_voice_teams:licensing.phone_standard"
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +37,15 @@ async def say(harness: Harness, text: str) -> str:
     answers = harness.standin.activities_in(TEAM.id)[before:]
     assert len(answers) >= 1, f"no answer to {text!r}"
     return str(answers[0].get("text") or "")
+
+
+def shown_text(value: Any) -> str:
+    """Every string in a card, joined: what a reader can see (and what markup could come from)."""
+    if isinstance(value, dict):
+        return " ".join(shown_text(v) for v in value.values())
+    if isinstance(value, list):
+        return " ".join(shown_text(v) for v in value)
+    return value if isinstance(value, str) else ""
 
 
 def cards_since(harness: Harness, mark: int) -> list[dict[str, Any]]:
@@ -130,3 +140,39 @@ async def test_the_form_names_a_port_date_before_kickoff_and_a_past_go_live(harn
                                    harness.service_url))
     project_id = await harness.runtime.service.project_for_conversation(TEAM.id)
     assert project_id is not None
+
+
+# -- item 10: what people wrote is stored and shown as written -------------------------------
+
+async def test_a_block_reason_is_stored_and_shown_as_typed_yet_inert(harness: Harness) -> None:
+    project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True))
+    reason = "Waiting on finance (PO 4711) **bold** <at>Pat PM</at> [pay](http://evil.example)"
+    data = actions_of(latest_task_cards(harness, ADMIN)[LICENSE])["block"]
+    await click(harness, ADMIN, "block", data, reason=reason)
+
+    project = await harness.runtime.service.load(project_id)
+    assert project is not None and project.tasks[LICENSE].blocked_reason == reason  # stored as typed
+    events = await harness.runtime.store.project_events(project_id)
+    assert any(e.reason == reason for e in events)
+
+    await harness.post(message(PM, TEAM, "status", harness.service_url))
+    shown = [shown_text(latest_task_cards(harness, PM)[LICENSE]["body"]), shown_text(harness.standin.cards_in(TEAM.id)[-1]["body"])]
+    for body in shown:
+        assert "(PO 4711)" in body and "Waiting on finance" in body  # parentheses as written
+        assert "\\" not in body  # no backslash escapes to show through
+        assert "**bold**" not in body and "bold" in body  # visible, not bold
+        assert "<at>Pat PM</at>" not in body and "](" not in body  # neither a mention nor a link
+
+
+@pytest.mark.parametrize(("typed", "shown"), [
+    ("(PO 4711)", "(PO 4711)"),  # nothing to escape: left alone
+    ("PO_4711 a < b > c 5* hotel", "PO_4711 a < b > c 5* hotel"),  # a lone * or _ cannot pair
+    ("**bold** _it_", "\u2217\u2217bold\u2217\u2217 \uff3fit\uff3f"),
+    ("- one\n1. two", "\u2060- one\n\u20601. two"),  # no list
+    ("<at>Pat PM</at>", "<\u2060at>Pat PM<\u2060/at>"),
+    ("[pay](http://x) [r]: http://x", "[pay]\u2060(http://x) [r]\u2060: http://x"),
+])
+def test_plain_breaks_only_what_can_become_markup(typed: str, shown: str) -> None:
+    from cards.base import plain
+
+    assert plain(typed) == shown
