@@ -288,6 +288,20 @@ class ActivationService:
         assert current is not None
         return bytes.fromhex(current.value["key"])
 
+    async def greet_once(self, conversation_id: str, now: datetime) -> bool:
+        """True the first time a conversation is to be greeted since the bot was added to it;
+        False when it was greeted already (a create-only write: two events at once greet once)."""
+        key = user_key("greeted", conversation_id.split(";messageid=")[0])
+        try:
+            await self.store.write_document(key, {"at": now.isoformat()}, "")
+        except AlreadyExists:
+            return False
+        return True
+
+    async def forget_greeting(self, conversation_id: str) -> None:
+        """The bot was removed from the conversation: adding it again greets again."""
+        await self.store.delete_document(user_key("greeted", conversation_id.split(";messageid=")[0]))
+
     async def snooze(self, person_id: str, now: datetime) -> None:
         """No reminder today (in the person's time zone); the next one tomorrow."""
         prefs = await self.user_preferences(person_id)

@@ -410,11 +410,38 @@ class ActivationBot(TeamsActivityHandler):
 
     # -- installation ---------------------------------------------------------------------
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await turn_context.send_activity(_card_reply(welcome_card(self._language(turn_context))))
+        await self._welcome(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self.service.forget_greeting(turn_context.activity.conversation.id)
 
     async def on_teams_members_added(self, teams_members_added: list[TeamsChannelAccount], team_info: Any,
                                      turn_context: TurnContext) -> None:
-        """Teams also announces the bot's own arrival as a member; the installation event greets."""
+        """Teams announces the bot's own arrival as a member too: whichever event comes first greets."""
+        if any(m.id == self._bot_id(turn_context) for m in teams_members_added):
+            await self._welcome(turn_context)
+
+    async def on_teams_members_removed(self, teams_members_removed: list[TeamsChannelAccount], team_info: Any,
+                                       turn_context: TurnContext) -> None:
+        if any(m.id == self._bot_id(turn_context) for m in teams_members_removed):
+            await self.service.forget_greeting(turn_context.activity.conversation.id)
+
+    @staticmethod
+    def _bot_id(turn_context: TurnContext) -> str | None:
+        recipient = turn_context.activity.recipient
+        return recipient.id if recipient is not None else None
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        """The welcome card, once per conversation and installation (Teams sends both
+        installationUpdate and conversationUpdate when the bot is added)."""
+        conversation_id = turn_context.activity.conversation.id
+        if not await self.service.greet_once(conversation_id, self.clock()):
+            return
+        try:
+            await turn_context.send_activity(_card_reply(welcome_card(self._language(turn_context))))
+        except BaseException:
+            await self.service.forget_greeting(conversation_id)  # not greeted after all: the next event may
+            raise
 
     # -- card actions ---------------------------------------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:

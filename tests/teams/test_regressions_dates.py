@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.teams_activities import card_submit, message
+from tests.support.teams_activities import bot_added, card_submit, channel, installation_added, message, personal
 from tests.teams.conftest import ADMIN, PM, TEAM, Harness
 from tests.teams.flows import actions_of, click, create_project, latest_task_cards, setup_values
 
@@ -162,6 +162,40 @@ async def test_a_block_reason_is_stored_and_shown_as_typed_yet_inert(harness: Ha
         assert "\\" not in body  # no backslash escapes to show through
         assert "**bold**" not in body and "bold" in body  # visible, not bold
         assert "<at>Pat PM</at>" not in body and "](" not in body  # neither a mention nor a link
+
+
+# -- item 12: one welcome per conversation, on either event ----------------------------------
+
+def welcomes(harness: Harness, conversation_id: str) -> int:
+    return sum(1 for c in harness.standin.cards_in(conversation_id) if c["body"][0]["text"].startswith(("Hi", "Hola")))
+
+
+async def test_the_bot_added_to_a_team_greets_once_on_either_event(harness: Harness) -> None:
+    # conversationUpdate alone (the bot added as a member) greets.
+    await harness.post(bot_added(PM, TEAM, harness.service_url))
+    assert welcomes(harness, TEAM.id) == 1
+    await harness.post(installation_added(PM, TEAM, harness.service_url))
+    assert welcomes(harness, TEAM.id) == 1
+    # The other order, in another team: installationUpdate first, then the arrival.
+    other = channel("porting", TEAM.tenant_id)
+    await harness.post(installation_added(PM, other, harness.service_url))
+    await harness.post(bot_added(PM, other, harness.service_url))
+    assert welcomes(harness, other.id) == 1
+    # A 1:1 chat is greeted once as well.
+    chat = personal(ADMIN)
+    await harness.post(installation_added(ADMIN, chat, harness.service_url, locale="es-ES"))
+    await harness.post(installation_added(ADMIN, chat, harness.service_url, locale="es-ES"))
+    assert welcomes(harness, chat.id) == 1
+
+
+async def test_removing_the_bot_and_adding_it_again_greets_again(harness: Harness) -> None:
+    await harness.post(installation_added(PM, TEAM, harness.service_url))
+    removed = installation_added(PM, TEAM, harness.service_url) | {"action": "remove"}
+    status, _ = await harness.post(removed)
+    assert status < 300
+    await harness.post(bot_added(PM, TEAM, harness.service_url))
+    await harness.post(installation_added(PM, TEAM, harness.service_url))
+    assert welcomes(harness, TEAM.id) == 2
 
 
 @pytest.mark.parametrize(("typed", "shown"), [
