@@ -15,6 +15,8 @@ class Command:
     name: str  # help, status, status_all, my_tasks, new_project, foc, port_date, digest, digest_post, export, language, cancel, unknown
     argument: str = ""
     on_date: date | None = None
+    confirmed: bool = False  # "foc 2026-11-01 confirm": the PM means a date in the past
+    problem: str = ""  # foc / port date without a usable date: "missing", "format" or "not_a_date"
 
 
 def _fold(value: str) -> str:
@@ -35,9 +37,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("export", re.compile(r"^(export|exportar)$")),
     ("cancel", re.compile(r"^(cancel|cancelar|stop|salir)$")),
     ("language", re.compile(r"^(language|idioma) (en|es)$")),
-    ("foc", re.compile(r"^(foc|fecha foc) (\d{4}-\d{2}-\d{2})$")),
-    ("port_date", re.compile(r"^(port date|portabilidad|fecha de portabilidad) (\d{4}-\d{2}-\d{2})$")),
+    ("foc", re.compile(r"^(foc|fecha foc)(?: (.+))?$")),
+    ("port_date", re.compile(r"^(port date|portabilidad|fecha de portabilidad)(?: (.+))?$")),
 ]
+_ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: (confirm|confirmar|yes|si))?$")
 
 
 def parse_command(text: str | None) -> Command:
@@ -49,9 +52,20 @@ def parse_command(text: str | None) -> Command:
         if name == "language":
             return Command(name, argument=match.group(2))
         if name in ("foc", "port_date"):
-            try:
-                return Command(name, on_date=date.fromisoformat(match.group(2)))
-            except ValueError:
-                return Command("unknown", argument=match.group(2))
+            return _dated(name, match.group(2) or "")
         return Command(name)
     return Command("unknown", argument=folded[:80])
+
+
+def _dated(name: str, rest: str) -> Command:
+    """foc / port date and what followed: a YYYY-MM-DD date, optionally "confirm"; else the problem."""
+    if not rest:
+        return Command(name, problem="missing")
+    match = _ISO_DAY.match(rest)
+    if not match:
+        return Command(name, argument=rest[:40], problem="format")
+    try:
+        day = date.fromisoformat(match.group(1))
+    except ValueError:  # 2026-02-30, 2026-13-01
+        return Command(name, argument=match.group(1), problem="not_a_date")
+    return Command(name, on_date=day, confirmed=match.group(2) is not None)

@@ -236,14 +236,16 @@ class ActivationService:
         if change.events and change.events[-1].kind in ("foc_set", "port_date_moved"):
             change.changed.extend(k for k, r in project.tasks.items() if r.state.is_open and k not in change.changed)
 
-    async def set_foc(self, actor: Actor, project_id: str, foc: date) -> Project:
+    async def set_foc(self, actor: Actor, project_id: str, foc: date, *, confirmed: bool = False) -> Project:
         return await self.change_project(
-            actor, project_id, lambda p: set_foc_date(p, self.library, actor=actor, foc_date=foc, now=self.clock())
+            actor, project_id,
+            lambda p: set_foc_date(p, self.library, actor=actor, foc_date=foc, now=self.clock(), confirmed=confirmed),
         )
 
-    async def move_port_date(self, actor: Actor, project_id: str, port: date) -> Project:
+    async def move_port_date(self, actor: Actor, project_id: str, port: date, *, confirmed: bool = False) -> Project:
         return await self.change_project(
-            actor, project_id, lambda p: move_port_date(p, self.library, actor=actor, port_date=port, now=self.clock())
+            actor, project_id,
+            lambda p: move_port_date(p, self.library, actor=actor, port_date=port, now=self.clock(), confirmed=confirmed),
         )
 
     async def assign(self, actor: Actor, project_id: str, role: Role, person: Person) -> Project:
@@ -285,6 +287,20 @@ class ActivationService:
             current = await self.store.read_document(key)
         assert current is not None
         return bytes.fromhex(current.value["key"])
+
+    async def greet_once(self, conversation_id: str, now: datetime) -> bool:
+        """True the first time a conversation is to be greeted since the bot was added to it;
+        False when it was greeted already (a create-only write: two events at once greet once)."""
+        key = user_key("greeted", conversation_id.split(";messageid=")[0])
+        try:
+            await self.store.write_document(key, {"at": now.isoformat()}, "")
+        except AlreadyExists:
+            return False
+        return True
+
+    async def forget_greeting(self, conversation_id: str) -> None:
+        """The bot was removed from the conversation: adding it again greets again."""
+        await self.store.delete_document(user_key("greeted", conversation_id.split(";messageid=")[0]))
 
     async def snooze(self, person_id: str, now: datetime) -> None:
         """No reminder today (in the person's time zone); the next one tomorrow."""

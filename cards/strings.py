@@ -157,6 +157,27 @@ STRINGS: dict[str, LocalizedText] = {
     "escalation.title": _("Tareas vencidas que requieren atención", "Overdue tasks that need attention"),
     "dates.title": _("Fechas actualizadas: {customer}", "Dates updated: {customer}"),
     "dates.port": _("Fecha de portabilidad: {date}", "Port date: {date}"),
+    # foc / port date: what was typed is not a usable date, or needs the PM to confirm it
+    "date.cmd.foc": _("foc", "foc"),
+    "date.cmd.port_date": _("portabilidad", "port date"),
+    "date.confirm_word": _("confirmar", "confirm"),
+    "date.missing": _("Falta la fecha. Escríbala como AAAA-MM-DD, por ejemplo: **{example}**",
+                      "The date is missing. Write it as YYYY-MM-DD, for example: **{example}**"),
+    "date.format": _("Escriba la fecha como AAAA-MM-DD (año-mes-día), por ejemplo: **{example}**. No cambié nada.",
+                     "Write the date as YYYY-MM-DD (year-month-day), for example: **{example}**. Nothing changed."),
+    "date.not_a_date": _("{value} no es una fecha válida (AAAA-MM-DD). No cambié nada.",
+                         "{value} is not a valid date (YYYY-MM-DD). Nothing changed."),
+    "date.date_past": _("El {date} ya pasó. ¿Es correcto? Para registrarlo igualmente, escriba **{confirm}**. Hasta entonces no cambio nada.",
+                        "{date} is in the past. Is that right? To record it anyway, type **{confirm}**. Until then nothing changes."),
+    "date.date_implausible": _("El {date} está a más de dos años: parece un error, no cambié nada. Revise la fecha y escríbala de nuevo.",
+                               "{date} is more than two years away, which looks like a typo: nothing changed. Check the date and type it again."),
+    "date.foc_wins": _("El operador confirmó la fecha FOC del {date} y la portabilidad se hace ese día, así que no cambié nada. "
+                       "Si el operador le da otra fecha, regístrela con **foc AAAA-MM-DD**.",
+                       "The carrier committed to the FOC date, {date}, and the port happens on that date, so nothing changed. "
+                       "If the carrier gives you a new date, record it with **foc YYYY-MM-DD**."),
+    "setup.port_before_kickoff": _("La fecha de portabilidad es anterior a la fecha de inicio.",
+                                   "The requested port date is before the kickoff date."),
+    "setup.go_live_past": _("La puesta en marcha objetivo ya pasó.", "The target go-live is in the past."),
 }
 
 

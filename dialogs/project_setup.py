@@ -16,13 +16,15 @@ from bot.domain.roles import Role
 from bot.domain.text import Language
 from bot.service import NewProjectRequest
 from cards.setup import SETUP_VERB, RosterMember, SetupView, setup_card
+from cards.strings import t
 
 MAX_NAME = 120
 
 
 def parse_setup(value: dict[str, Any], roster: dict[str, RosterMember], known_products: tuple[str, ...],
-                language: Language) -> tuple[NewProjectRequest | None, list[str]]:
-    """Validate the form's values; returns the request or the list of problems (in the user's language)."""
+                language: Language, today: date | None = None) -> tuple[NewProjectRequest | None, list[str]]:
+    """Validate the form's values; returns the request or the list of problems (in the user's language).
+    With `today`, a target go-live before it is a problem too (the project would start late)."""
     es = language == "es"
     errors: list[str] = []
 
@@ -56,6 +58,10 @@ def parse_setup(value: dict[str, Any], roster: dict[str, RosterMember], known_pr
     kickoff = day("kickoff", "la fecha de inicio", "The kickoff date", required=True)
     port = day("port_date", "la fecha de portabilidad", "The requested port date", required=porting)
     go_live = day("go_live", "la puesta en marcha", "The target go-live")
+    if port is not None and kickoff is not None and port < kickoff:
+        errors.append(t("setup.port_before_kickoff", language))
+    if go_live is not None and today is not None and go_live < today:
+        errors.append(t("setup.go_live_past", language))
     timezone = text_of("timezone") or "America/New_York"
     try:
         ZoneInfo(timezone)
@@ -128,7 +134,7 @@ class ProjectSetupDialog(ComponentDialog):
             hint = "Complete el formulario o escriba **cancelar**." if language == "es" else "Fill in the form, or type **cancel**."
             await step.context.send_activity(hint)
             return _ask_again(step)
-        request, errors = parse_setup(value, roster, tuple(p for p, _ in self._products(language)), language)
+        request, errors = parse_setup(value, roster, tuple(p for p, _ in self._products(language)), language, self._today())
         if request is None:
             await self._send_form(step, language, list(roster.values()), errors)
             return _ask_again(step)

@@ -29,9 +29,11 @@ from bot.domain.project import (
     task_key,
 )
 from bot.domain.roles import Role
+from bot.domain.schedule import local_date, zone
 from bot.domain.text import Language
 
 MAX_REASON_LENGTH = 500
+MAX_DATE_AHEAD_DAYS = 2 * 365  # a porting date further ahead than this is a typo, not a plan
 
 
 class Refused(Exception):
@@ -197,27 +199,40 @@ def apply_task_action(
     return change
 
 
-def set_foc_date(project: Project, library: PlaybookLibrary, *, actor: Actor, foc_date: date, now: datetime) -> Change:
-    """The PM records the carrier's Firm Order Commitment date; port-date rules follow it."""
-    change = _porting_date(project, actor, Action.SET_FOC, now, "foc_set", project.foc_date, foc_date)
+def set_foc_date(project: Project, library: PlaybookLibrary, *, actor: Actor, foc_date: date, now: datetime,
+                 confirmed: bool = False) -> Change:
+    """The PM records the carrier's Firm Order Commitment date; port-date rules follow it.
+    A date in the past needs `confirmed`; one more than two years ahead is refused."""
+    change = _porting_date(project, actor, Action.SET_FOC, now, "foc_set", project.foc_date, foc_date, confirmed)
     project.foc_date = foc_date
     project.foc_received_at = now
     return change
 
 
-def move_port_date(project: Project, library: PlaybookLibrary, *, actor: Actor, port_date: date, now: datetime) -> Change:
-    change = _porting_date(project, actor, Action.MOVE_PORT_DATE, now, "port_date_moved", project.requested_port_date, port_date)
+def move_port_date(project: Project, library: PlaybookLibrary, *, actor: Actor, port_date: date, now: datetime,
+                   confirmed: bool = False) -> Change:
+    """The PM moves the requested port date. Once the carrier gave an FOC date the port happens
+    on that one (SCHEMA.md, `by_port_date`): refused as "foc_wins", nothing changes."""
+    change = _porting_date(project, actor, Action.MOVE_PORT_DATE, now, "port_date_moved", project.requested_port_date, port_date,
+                           confirmed)
     project.requested_port_date = port_date
     return change
 
 
 def _porting_date(project: Project, actor: Actor, action: Action, now: datetime, kind: str, previous: date | None,
-                  new: date) -> Change:
+                  new: date, confirmed: bool) -> Change:
     """Guard and record a change of one of the porting dates (the caller then sets it)."""
     if not decide(actor, action, project):
         raise Refused("not_allowed")
     if not project.options.porting:
         raise Refused("invalid", "this project has no number porting")
+    if action is Action.MOVE_PORT_DATE and project.foc_date is not None:
+        raise Refused("foc_wins", project.foc_date.isoformat())
+    today = local_date(now, zone(project))
+    if (new - today).days > MAX_DATE_AHEAD_DAYS:
+        raise Refused("date_implausible", new.isoformat())
+    if new < today and not confirmed:
+        raise Refused("date_past", new.isoformat())
     change = Change()
     _record(project, change, actor, now, kind, data={"from": _iso(previous), "to": new.isoformat()})
     return change

@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,6 +39,7 @@ from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import StorageError
 from cards.base import card, plain, text
+from cards.dates import format_date
 from cards.digest import digest_card
 from cards.export import export_card
 from cards.help import help_card, welcome_card
@@ -234,7 +235,7 @@ class ActivationBot(TeamsActivityHandler):
             await self._status(turn_context, actor, language, everything=command.name == "status_all")
         elif command.name == "my_tasks":
             await self._my_tasks(turn_context, actor, language)
-        elif command.name in ("foc", "port_date") and command.on_date is not None:
+        elif command.name in ("foc", "port_date"):
             await self._dates(turn_context, actor, language, command)
         elif command.name in ("digest", "digest_post", "export"):
             await self._pm_project_command(turn_context, actor, language, command.name)
@@ -317,20 +318,34 @@ class ActivationBot(TeamsActivityHandler):
         return None
 
     async def _dates(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
-        assert command.on_date is not None
+        """foc / port date: a date that is not one, or not plausible, is answered and changes nothing;
+        one in the past is recorded only when the PM confirms it."""
+        word = t("date.cmd." + command.name, language)
+        if command.on_date is None:
+            example = f"{word} {(self.clock().date() + timedelta(days=30)).isoformat()}"
+            await turn_context.send_activity(t("date." + (command.problem or "missing"), language, value=command.argument,
+                                               example=example))
+            return
         project_id = await self._pm_project(turn_context, actor, language)
         if project_id is None:
             return
+        day = command.on_date
         try:
             if command.name == "foc":
-                await self.service.set_foc(actor, project_id, command.on_date)
-                message = t("foc.set", language, date=command.on_date.isoformat())
+                await self.service.set_foc(actor, project_id, day, confirmed=command.confirmed)
+                message = t("foc.set", language, date=day.isoformat())
             else:
-                await self.service.move_port_date(actor, project_id, command.on_date)
-                message = t("port.moved", language, date=command.on_date.isoformat())
+                await self.service.move_port_date(actor, project_id, day, confirmed=command.confirmed)
+                message = t("port.moved", language, date=day.isoformat())
         except Refused as refused:
-            key = "refused.not_pm" if refused.code == "not_allowed" else f"refused.{refused.code}"
-            await turn_context.send_activity(t(key, language, detail=refused.detail))
+            if refused.code in ("date_past", "date_implausible", "foc_wins"):
+                shown = date.fromisoformat(refused.detail)
+                message = t(f"date.{refused.code}", language, date=format_date(shown, language), iso=shown.isoformat(),
+                            confirm=f"{word} {day.isoformat()} {t('date.confirm_word', language)}")
+            else:
+                key = "refused.not_pm" if refused.code == "not_allowed" else f"refused.{refused.code}"
+                message = t(key, language, detail=refused.detail)
+            await turn_context.send_activity(message)
             return
         self.deliver_soon(project_id)
         await turn_context.send_activity(message)
@@ -394,11 +409,38 @@ class ActivationBot(TeamsActivityHandler):
 
     # -- installation ---------------------------------------------------------------------
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await turn_context.send_activity(_card_reply(welcome_card(self._language(turn_context))))
+        await self._welcome(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self.service.forget_greeting(turn_context.activity.conversation.id)
 
     async def on_teams_members_added(self, teams_members_added: list[TeamsChannelAccount], team_info: Any,
                                      turn_context: TurnContext) -> None:
-        """Teams also announces the bot's own arrival as a member; the installation event greets."""
+        """Teams announces the bot's own arrival as a member too: whichever event comes first greets."""
+        if any(m.id == self._bot_id(turn_context) for m in teams_members_added):
+            await self._welcome(turn_context)
+
+    async def on_teams_members_removed(self, teams_members_removed: list[TeamsChannelAccount], team_info: Any,
+                                       turn_context: TurnContext) -> None:
+        if any(m.id == self._bot_id(turn_context) for m in teams_members_removed):
+            await self.service.forget_greeting(turn_context.activity.conversation.id)
+
+    @staticmethod
+    def _bot_id(turn_context: TurnContext) -> str | None:
+        recipient = turn_context.activity.recipient
+        return recipient.id if recipient is not None else None
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        """The welcome card, once per conversation and installation (Teams sends both
+        installationUpdate and conversationUpdate when the bot is added)."""
+        conversation_id = turn_context.activity.conversation.id
+        if not await self.service.greet_once(conversation_id, self.clock()):
+            return
+        try:
+            await turn_context.send_activity(_card_reply(welcome_card(self._language(turn_context))))
+        except BaseException:
+            await self.service.forget_greeting(conversation_id)  # not greeted after all: the next event may
+            raise
 
     # -- card actions ---------------------------------------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
