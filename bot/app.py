@@ -209,8 +209,8 @@ async def _on_turn_error(context: Any, error: Exception) -> None:
     """Last resort: log without secrets, tell the user briefly; never leak exception text."""
     import uuid
 
+    from bot.domain.catalogue import t
     from bot.domain.text import language_from_locale
-    from cards.strings import t
 
     reference = uuid.uuid4().hex[:8]
     log.error("unhandled error in turn (ref %s): %s", reference, type(error).__name__, exc_info=error)
@@ -225,8 +225,8 @@ async def _invoke_failed(context: Any, error: Exception) -> None:
     from botbuilder.core import InvokeResponse
     from botbuilder.schema import Activity
 
+    from bot.domain.catalogue import t
     from bot.domain.text import language_from_locale
-    from cards.strings import t
 
     reference = uuid.uuid4().hex[:8]
     log.error("unhandled error in invoke (ref %s): %s", reference, type(error).__name__, exc_info=error)

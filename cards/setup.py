@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.catalogue import t
 from bot.domain.roles import Role
 from bot.domain.text import Language, LocalizedText
 from cards.base import Card, Element, card, text, title
-from cards.strings import t
 
 TIMEZONES = (
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.authorization import Actor
+from bot.domain.catalogue import t
 from bot.domain.notifications import CHANNEL
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import OutboxItem, Project
@@ -19,7 +20,6 @@ from cards.base import Card, card, plain, text
 from cards.dates import format_date
 from cards.digest import completion_card, digest_card
 from cards.status import dates_card
-from cards.strings import t
 from cards.task import task_card
 from cards.views import completion_view, digest_view, task_view
 

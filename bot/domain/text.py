@@ -31,3 +31,24 @@ class LocalizedText:
 
     def to_dict(self) -> dict[str, str]:
         return {"es": self.es, "en": self.en}
+
+
+@dataclass(frozen=True, slots=True)
+class Plural:
+    """A text that counts something, with its `{n}`: `one` for a count of exactly 1, `other` for
+    every other count (0, 2, 21...), the rule Spanish and English share ("1 día", "0 días")."""
+
+    one: LocalizedText
+    other: LocalizedText
+
+    def get(self, language: Language, n: int) -> str:
+        return (self.one if abs(n) == 1 else self.other).get(language)
+
+    @property
+    def forms(self) -> tuple[LocalizedText, LocalizedText]:
+        return self.one, self.other
+
+
+def plural(es_one: str, es_other: str, en_one: str, en_other: str) -> Plural:
+    """A catalogue entry that counts: plural("{n} día", "{n} días", "{n} day", "{n} days")."""
+    return Plural(LocalizedText(es_one, en_one), LocalizedText(es_other, en_other))

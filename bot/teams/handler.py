@@ -32,6 +32,7 @@ from botbuilder.schema.teams import TeamsChannelAccount
 from bot.commands import Command, parse_command
 from bot.delivery.outbox import HandOver
 from bot.domain.authorization import Action, Actor, decide
+from bot.domain.catalogue import t
 from bot.domain.project import ConversationTarget, Person
 from bot.domain.roles import Role
 from bot.domain.text import Language, language_from_locale
@@ -44,7 +45,6 @@ from cards.export import export_card
 from cards.help import help_card, welcome_card
 from cards.setup import RosterMember, created_text
 from cards.status import my_tasks_card, portfolio_card, status_card
-from cards.strings import t
 from cards.task import task_card
 from cards.views import digest_view, status_view, task_view
 from dialogs.project_setup import ProjectSetupDialog

@@ -1,12 +1,20 @@
-"""Every fixed string the bot shows, in Spanish and English."""
+"""The catalogue: every fixed string the bot shows people, in Spanish and English, and `t` to use one.
+
+It lives in the domain because every layer that speaks to people needs it: the cards, the
+project set-up dialog, the Graph licensing check (bot/graph), the Teams edge and delivery.
+The domain is the one package all of them may import, and it stays SDK-free (this module
+imports only bot.domain.text). Add an entry as `"key": _("es text", "en text")`; a text
+that shows a count is `plural(es_one, es_other, en_one, en_other)` with `{n}`, used as
+`t(key, language, n=count)`. tests/test_catalogue.py checks every key used exists.
+"""
 
 from __future__ import annotations
 
-from bot.domain.text import Language, LocalizedText
+from bot.domain.text import Language, LocalizedText, Plural, plural
 
 _ = LocalizedText
 
-STRINGS: dict[str, LocalizedText] = {
+STRINGS: dict[str, LocalizedText | Plural] = {
     # welcome and help
     "welcome.title": _("Hola, soy el asistente de activación", "Hi, I'm the activation assistant"),
     "welcome.body": _(
@@ -85,7 +93,7 @@ STRINGS: dict[str, LocalizedText] = {
     "status.target": _("Objetivo", "Target"),
     "status.health": _("Salud", "Health"),
     "status.none": _("Nada", "Nothing"),
-    "status.days_late": _("{days} días de retraso", "{days} days late"),
+    "status.days_late": plural("{n} día de retraso", "{n} días de retraso", "{n} day late", "{n} days late"),
     "status.portfolio": _("Sus proyectos", "Your projects"),
     "status.complete": _("Activación completada", "Activation complete"),
     "health.on_track": _("En camino", "On track"),
@@ -151,7 +159,7 @@ STRINGS: dict[str, LocalizedText] = {
     "export.download": _("Descargar CSV", "Download CSV"),
     "reminder.title": _("Recordatorio de sus tareas", "A reminder of your tasks"),
     "reminder.due_tomorrow": _("vence mañana", "due tomorrow"),
-    "reminder.overdue": _("vencida hace {days} días", "{days} days overdue"),
+    "reminder.overdue": plural("vencida hace {n} día", "vencida hace {n} días", "{n} day overdue", "{n} days overdue"),
     "reminder.snooze": _("Recordar mañana", "Remind me tomorrow"),
     "reminder.snoozed": _("Le recordaré mañana.", "I'll remind you tomorrow."),
     "escalation.title": _("Tareas vencidas que requieren atención", "Overdue tasks that need attention"),
@@ -161,5 +169,22 @@ STRINGS: dict[str, LocalizedText] = {
 
 
 def t(key: str, language: Language, **values: object) -> str:
-    template = STRINGS[key].get(language)
+    """The entry `key` in `language`, its {placeholders} filled from `values`. An entry that
+    counts picks its form by `n` (which it also shows), so `n` is required for those."""
+    entry = STRINGS[key]
+    if isinstance(entry, Plural):
+        count = values.get("n")
+        if not isinstance(count, int):
+            raise TypeError(f"{key!r} shows a count: call t({key!r}, language, n=<int>)")
+        template = entry.get(language, count)
+    else:
+        template = entry.get(language)
     return template.format(**values) if values else template
+
+
+def text(key: str) -> LocalizedText:
+    """Both languages of an entry that does not count, for code that keeps a LocalizedText (role labels)."""
+    entry = STRINGS[key]
+    if isinstance(entry, Plural):
+        raise TypeError(f"{key!r} shows a count: use t({key!r}, language, n=<int>)")
+    return entry
