@@ -26,7 +26,7 @@ from bot.domain.digest import record_weekly_digest, week_of
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import ConversationTarget, Project
 from bot.domain.schedule import compute_schedule, local_date, next_reminder_day, reminder_kind, start_of_local_day
-from bot.domain.text import Language
+from bot.domain.text import Language, parse_language
 from bot.domain.transitions import spec_of
 from bot.storage.contract import (
     AlreadyExists,
@@ -206,7 +206,7 @@ class ScheduledWork:
                     if await self._claim(claim, now) is not Claim.TAKEN:
                         return False
                     prefs_doc = await self.store.read_document(user_key("user", pm_id))
-                    language = "es" if (prefs_doc.value.get("language") if prefs_doc else project.language) == "es" else "en"
+                    language = parse_language(prefs_doc.value.get("language") if prefs_doc else project.language)
                     person = project.person(pm_id)
                     teams_id = person.teams_id if person else None
                     via = project.channel
@@ -327,7 +327,7 @@ class ScheduledWork:
         if person_id not in people:
             prefs_doc = await self.store.read_document(user_key("user", person_id))
             prefs = prefs_doc.value if prefs_doc else {}
-            language: Language = "es" if prefs.get("language", project.language) == "es" else "en"
+            language = parse_language(prefs.get("language", project.language))
             people[person_id] = PersonDue(person_id, name, prefs.get("timezone") or project.timezone, language,
                                           project.channel, teams_id)
         return people[person_id]

@@ -14,7 +14,7 @@ from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, Waterf
 from bot.domain.catalogue import t
 from bot.domain.project import Person, ProjectOptions
 from bot.domain.roles import Role
-from bot.domain.text import Language
+from bot.domain.text import Language, parse_language
 from bot.service import NewProjectRequest
 from cards.setup import SETUP_VERB, RosterMember, SetupView, setup_card
 
@@ -62,7 +62,7 @@ def parse_setup(value: dict[str, Any], roster: dict[str, RosterMember], known_pr
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         errors.append(t("setup.problem.timezone", language))
-    project_language: Language = "es" if text_of("language") == "es" else "en"
+    project_language = parse_language(text_of("language"))
     people: dict[Role, list[Person]] = {}
     for role in Role:
         chosen = [i for i in text_of(f"role_{role.value}").split(",") if i]
@@ -105,8 +105,7 @@ class ProjectSetupDialog(ComponentDialog):
         self.initial_dialog_id = "setup"
 
     def _language(self, step: WaterfallStepContext) -> Language:
-        locale = (step.context.activity.locale or "").lower()
-        return "es" if locale.startswith("es") else "en"
+        return parse_language(step.context.activity.locale)
 
     async def _show_form(self, step: WaterfallStepContext) -> DialogTurnResult:
         language = self._language(step)

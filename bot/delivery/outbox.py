@@ -28,6 +28,7 @@ from bot.domain.events import Event
 from bot.domain.notifications import CHANNEL, LICENSING_PREFIX, user_target
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import CardCopy, ConversationTarget, OutboxItem, Project
+from bot.domain.text import parse_language
 from bot.graph.errors import (
     AppNotInCatalog,
     GraphCredentialsInvalid,
@@ -317,7 +318,7 @@ class OutboxSender:
         prefs_doc = await self.store.read_document(user_key("user", person_id))
         prefs = prefs_doc.value if prefs_doc else {}
         viewer = self.renderer.actor_for(project, person_id)
-        language = "es" if prefs.get("language", project.language) == "es" else "en"
+        language = parse_language(prefs.get("language", project.language))
         if prefs.get("unreachable"):
             return None, viewer, language
         if prefs.get("conversation"):

@@ -12,7 +12,7 @@ from bot.domain.notifications import CHANNEL
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import OutboxItem, Project
 from bot.domain.schedule import compute_schedule, port_date
-from bot.domain.text import Language
+from bot.domain.text import Language, parse_language
 from bot.domain.transitions import spec_of
 from bot.licence_checks import licence_lines
 from bot.storage.contract import Store, user_key
@@ -22,10 +22,6 @@ from cards.digest import completion_card, digest_card
 from cards.status import dates_card
 from cards.task import task_card
 from cards.views import completion_view, digest_view, task_view
-
-
-def _language(value: object) -> Language:
-    return "es" if value == "es" else "en"
 
 
 class Renderer:
@@ -41,7 +37,7 @@ class Renderer:
         return Actor(person_id, person.name if person else "", project.tenant_id, self.is_staff_pm(person_id, project.tenant_id))
 
     async def render(self, project: Project, item: OutboxItem, viewer: Any, language_code: str) -> Card | None:
-        language = _language(language_code)
+        language = parse_language(language_code)
         key = str(item.params.get("key", ""))
         now = self.clock()
         if item.kind == "task_card":
@@ -81,7 +77,7 @@ class Renderer:
             prefs_doc = await self.store.read_document(user_key("user", person.id))
             prefs = prefs_doc.value if prefs_doc else {}
             if (prefs.get("conversation") or {}).get("conversationId") == conversation_id:
-                return self.actor_for(project, person.id), _language(prefs.get("language", project.language))
+                return self.actor_for(project, person.id), parse_language(prefs.get("language", project.language))
         return None, project.language
 
     def _due_dates(self, project: Project, item: OutboxItem, language: Language) -> Card:

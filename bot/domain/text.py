@@ -9,16 +9,14 @@ Language = Literal["es", "en"]
 LANGUAGES: tuple[Language, ...] = ("es", "en")
 
 
-def language_from_locale(locale: str | None, default: Language = "en") -> Language:
-    """Map a Bot Framework locale ("es-MX", "en-US", "ES") to one of our languages."""
-    if not locale:
-        return default
-    prefix = locale.strip().lower()[:2]
-    if prefix == "es":
-        return "es"
-    if prefix == "en":
+def parse_language(value: object) -> Language:
+    """The one way to read a language: a Bot Framework locale ("es-MX", "EN-us", "es_ES"), a
+    stored preference or a form field ("es"). Anything else (None, "", "fr-FR", a number) is
+    English, the bot's default, so a bad stored value never breaks a message."""
+    if not isinstance(value, str):
         return "en"
-    return default
+    primary = value.strip().lower().replace("_", "-").split("-", 1)[0]
+    return "es" if primary == "es" else "en"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,7 @@ from bot.domain.authorization import Action, Actor, decide
 from bot.domain.catalogue import t
 from bot.domain.project import ConversationTarget, Person
 from bot.domain.roles import Role
-from bot.domain.text import Language, language_from_locale
+from bot.domain.text import Language, parse_language
 from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import StorageError
@@ -158,8 +158,8 @@ class ActivationBot(TeamsActivityHandler):
         """The user's explicit choice ("language es") if they made one, else the activity's locale."""
         chosen = (turn_context.turn_state.get(PREFS_KEY) or {}).get("chosenLanguage")
         if chosen in ("es", "en"):
-            return "es" if chosen == "es" else "en"
-        return language_from_locale(turn_context.activity.locale)
+            return parse_language(chosen)
+        return parse_language(turn_context.activity.locale)
 
     def _actor(self, turn_context: TurnContext) -> Actor:
         sender: ChannelAccount = turn_context.activity.from_property or ChannelAccount(id="", name="")
@@ -190,7 +190,7 @@ class ActivationBot(TeamsActivityHandler):
         turn_context.turn_state[PREFS_KEY] = await self.service.remember_user(
             actor.id,
             tenant_id=actor.tenant_id,
-            language=language_from_locale(activity.locale) if activity.locale else None,
+            language=parse_language(activity.locale) if activity.locale else None,
             timezone=timezone if isinstance(timezone, str) and _known_zone(timezone) else None,
             conversation=self._target(turn_context) if personal else None,
             teams_id=activity.from_property.id if activity.from_property else None,
@@ -223,7 +223,7 @@ class ActivationBot(TeamsActivityHandler):
         if command.name == "help":
             await turn_context.send_activity(_card_reply(help_card(language, actor.is_staff_pm)))
         elif command.name == "language":
-            chosen: Language = "es" if command.argument == "es" else "en"
+            chosen = parse_language(command.argument)
             await self.service.remember_user(actor.id, tenant_id=actor.tenant_id, language=chosen, chosen=True)
             await turn_context.send_activity(t("language.set", chosen))
         elif command.name == "new_project":
