@@ -137,14 +137,14 @@ async def _on_turn_error(context: Any, error: Exception) -> None:
     """Last resort: log without secrets, tell the user briefly; never leak exception text."""
     import uuid
 
-    from bot.domain.text import language_from_locale
-    from cards.strings import t
+    from bot.domain.catalogue import t
+    from bot.domain.text import parse_language
 
     reference = uuid.uuid4().hex[:8]
     log.error("unhandled error in turn (ref %s): %s", reference, type(error).__name__, exc_info=error)
     with contextlib.suppress(Exception):
         if context.activity.type == "message":
-            await context.send_activity(t("error.try_again", language_from_locale(context.activity.locale), ref=reference))
+            await context.send_activity(t("error.try_again", parse_language(context.activity.locale), ref=reference))
 
 
 async def _invoke_failed(context: Any, error: Exception) -> None:
@@ -153,12 +153,12 @@ async def _invoke_failed(context: Any, error: Exception) -> None:
     from botbuilder.core import InvokeResponse
     from botbuilder.schema import Activity
 
-    from bot.domain.text import language_from_locale
-    from cards.strings import t
+    from bot.domain.catalogue import t
+    from bot.domain.text import parse_language
 
     reference = uuid.uuid4().hex[:8]
     log.error("unhandled error in invoke (ref %s): %s", reference, type(error).__name__, exc_info=error)
-    message = t("error.try_again", language_from_locale(context.activity.locale), ref=reference)
+    message = t("error.try_again", parse_language(context.activity.locale), ref=reference)
     body = {"statusCode": 500, "type": "application/vnd.microsoft.error", "value": {"code": "InternalServerError", "message": message}}
     await context.send_activity(Activity(type="invokeResponse", value=InvokeResponse(status=200, body=body)))
 

@@ -3,10 +3,10 @@ PM's portfolio digest, and the project completion report."""
 
 from __future__ import annotations
 
+from bot.domain.catalogue import t
 from bot.domain.text import Language
 from cards.base import Card, Element, card, facts, heading, text, title
 from cards.status import HEALTH_COLOR, task_section
-from cards.strings import t
 from cards.views import CompletionView, DigestView
 
 

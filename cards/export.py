@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.domain.catalogue import t
 from bot.domain.text import Language
 from cards.base import Card, card, open_url, plain, text
-from cards.strings import t
 
 
 def export_card(customer_name: str, url: str, language: Language) -> Card:

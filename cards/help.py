@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.domain.catalogue import t
 from bot.domain.text import Language
 from cards.base import Card, bullets, card, heading, text, title
-from cards.strings import t
 
 
 def welcome_card(language: Language) -> Card:

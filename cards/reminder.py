@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.catalogue import t
 from bot.domain.text import Language
 from cards.base import Card, Element, card, execute, facts, heading, plain, title
-from cards.strings import t
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ def _facts(lines: list[ReminderLine], language: Language) -> Element:
     def detail(line: ReminderLine) -> str:
         if line.kind == "due_tomorrow":
             return t("reminder.due_tomorrow", language)
-        return t("reminder.overdue", language, days=line.days_late)
+        return t("reminder.overdue", language, n=line.days_late)
 
     return facts([(f"{plain(line.customer)} · {line.task}", detail(line)) for line in lines[:25]])
 

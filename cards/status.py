@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.domain.catalogue import t
 from bot.domain.text import Language
 from cards.base import Card, Element, card, facts, heading, plain, text, title
 from cards.dates import format_date
-from cards.strings import t
 from cards.views import StatusView, TaskLine
 
 HEALTH_COLOR = {"on_track": "Good", "at_risk": "Warning", "late": "Attention"}

@@ -5,8 +5,8 @@ reader may take. Owners and the PM get a refreshed view with buttons (Universal 
 from __future__ import annotations
 
 from bot.domain.authorization import Action
+from bot.domain.catalogue import t
 from cards.base import Card, bullets, card, execute, facts, heading, open_url, show_card, text, title
-from cards.strings import t
 from cards.views import TaskView
 
 MAX_ACTIONS = 5

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.authorization import Action, Actor
+from bot.domain.catalogue import t
 from bot.domain.digest import compute_digest
 from bot.domain.playbook import Milestone, PlaybookLibrary
 from bot.domain.project import Project, TaskState
@@ -28,7 +29,6 @@ from bot.domain.text import Language
 from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
-from cards.strings import t
 
 MAX_REFRESH_USERS = 60
 
@@ -178,7 +178,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         phase = library[item.playbook_id].phase(item.phase_id)
         progress.append((phase.title.get(language), item.done, item.total))
     overdue = [
-        TaskLine(o.key, title_of(o.key), f"{owners(o.key)} · {t('status.days_late', language, days=o.days_late)}")
+        TaskLine(o.key, title_of(o.key), f"{owners(o.key)} · {t('status.days_late', language, n=o.days_late)}")
         for o in overdue_tasks(project, schedule, now)
     ][:list_limit]
     blocked = [
@@ -287,7 +287,7 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
         completed=[TaskLine(k, title_of(k), f"{plain(project.tasks[k].changed_by_name or '')} · {moment(when)}")
                    for k, when in digest.completed][:list_limit],
         due_soon=[TaskLine(k, title_of(k), f"{owners(k)} · {format_date(day, language)}") for k, day in digest.due_soon][:list_limit],
-        overdue=[TaskLine(o.key, title_of(o.key), f"{owners(o.key)} · {t('status.days_late', language, days=o.days_late)}")
+        overdue=[TaskLine(o.key, title_of(o.key), f"{owners(o.key)} · {t('status.days_late', language, n=o.days_late)}")
                  for o in digest.overdue][:list_limit],
         blocked=[TaskLine(k, title_of(k), f"{plain(reason)} · {t('digest.since', language, date=moment(since))}")
                  for k, reason, since in digest.blocked][:list_limit],

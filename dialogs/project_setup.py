@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.dialogs import ComponentDialog, Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
+from bot.domain.catalogue import t
 from bot.domain.project import Person, ProjectOptions
 from bot.domain.roles import Role
-from bot.domain.text import Language
+from bot.domain.text import Language, parse_language
 from bot.service import NewProjectRequest
 from cards.setup import SETUP_VERB, RosterMember, SetupView, setup_card
-from cards.strings import t
 
 MAX_NAME = 120
 
@@ -25,39 +25,39 @@ def parse_setup(value: dict[str, Any], roster: dict[str, RosterMember], known_pr
                 language: Language, today: date | None = None) -> tuple[NewProjectRequest | None, list[str]]:
     """Validate the form's values; returns the request or the list of problems (in the user's language).
     With `today`, a target go-live before it is a problem too (the project would start late)."""
-    es = language == "es"
     errors: list[str] = []
 
     def text_of(key: str) -> str:
         raw = value.get(key, "")
         return raw.strip() if isinstance(raw, str) else ""
 
-    def day(key: str, label_es: str, label_en: str, required: bool = False) -> date | None:
+    def day(key: str, required: bool = False) -> date | None:
         raw = text_of(key)
+        field = t(f"setup.field.{key}", language)
         if not raw:
             if required:
-                errors.append(f"Falta {label_es}." if es else f"{label_en} is missing.")
+                errors.append(t("setup.problem.missing", language, field=field))
             return None
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            errors.append(f"{label_es}: fecha no válida." if es else f"{label_en}: not a valid date.")
+            errors.append(t("setup.problem.bad_date", language, field=field))
             return None
 
     customer = text_of("customer")[:MAX_NAME]
     if not customer:
-        errors.append("Falta el nombre del cliente." if es else "The customer name is missing.")
+        errors.append(t("setup.problem.customer", language))
     products = tuple(p for p in text_of("products").split(",") if p)
     if not products or any(p not in known_products for p in products):
-        errors.append("Elija al menos un producto válido." if es else "Choose at least one valid product.")
+        errors.append(t("setup.problem.products", language))
     porting = text_of("porting") == "true"
     hardware = text_of("hardware") or "none"
     if hardware not in ("none", "rented", "bought"):
-        errors.append("Hardware no válido." if es else "Invalid hardware option.")
+        errors.append(t("setup.problem.hardware", language))
         hardware = "none"
-    kickoff = day("kickoff", "la fecha de inicio", "The kickoff date", required=True)
-    port = day("port_date", "la fecha de portabilidad", "The requested port date", required=porting)
-    go_live = day("go_live", "la puesta en marcha", "The target go-live")
+    kickoff = day("kickoff", required=True)
+    port = day("port_date", required=porting)
+    go_live = day("go_live")
     if port is not None and kickoff is not None and port < kickoff:
         errors.append(t("setup.port_before_kickoff", language))
     if go_live is not None and today is not None and go_live < today:
@@ -66,14 +66,14 @@ def parse_setup(value: dict[str, Any], roster: dict[str, RosterMember], known_pr
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        errors.append("Zona horaria desconocida." if es else "Unknown time zone.")
-    project_language: Language = "es" if text_of("language") == "es" else "en"
+        errors.append(t("setup.problem.timezone", language))
+    project_language = parse_language(text_of("language"))
     people: dict[Role, list[Person]] = {}
     for role in Role:
         chosen = [i for i in text_of(f"role_{role.value}").split(",") if i]
         unknown = [i for i in chosen if i not in roster]
         if unknown:
-            errors.append("Persona desconocida en un rol." if es else "Unknown person in a role.")
+            errors.append(t("setup.problem.person", language))
         people[role] = [Person(roster[i].id, roster[i].name, roster[i].teams_id) for i in chosen if i in roster]
     if errors or kickoff is None:
         return None, errors
@@ -110,8 +110,7 @@ class ProjectSetupDialog(ComponentDialog):
         self.initial_dialog_id = "setup"
 
     def _language(self, step: WaterfallStepContext) -> Language:
-        locale = (step.context.activity.locale or "").lower()
-        return "es" if locale.startswith("es") else "en"
+        return parse_language(step.context.activity.locale)
 
     async def _show_form(self, step: WaterfallStepContext) -> DialogTurnResult:
         language = self._language(step)
@@ -131,8 +130,7 @@ class ProjectSetupDialog(ComponentDialog):
         value = step.context.activity.value
         roster = {k: RosterMember(v["id"], v["name"], v.get("teamsId")) for k, v in step.values.get("roster", {}).items()}
         if not isinstance(value, dict) or value.get("verb") != SETUP_VERB:
-            hint = "Complete el formulario o escriba **cancelar**." if language == "es" else "Fill in the form, or type **cancel**."
-            await step.context.send_activity(hint)
+            await step.context.send_activity(t("setup.fill_in", language))
             return _ask_again(step)
         request, errors = parse_setup(value, roster, tuple(p for p, _ in self._products(language)), language, self._today())
         if request is None:

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.authorization import Actor
+from bot.domain.catalogue import t
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import OutboxItem, OutboxKind, Project, TargetKind
 from bot.domain.schedule import compute_schedule, port_date
-from bot.domain.text import Language
+from bot.domain.text import Language, parse_language
 from bot.domain.transitions import spec_of
 from bot.licence_checks import licence_lines
 from bot.storage.contract import Store
@@ -20,13 +21,8 @@ from cards.base import Card, card, plain, text
 from cards.dates import format_date
 from cards.digest import completion_card, digest_card
 from cards.status import dates_card
-from cards.strings import t
 from cards.task import task_card
 from cards.views import completion_view, digest_view, task_view
-
-
-def _language(value: object) -> Language:
-    return "es" if value == "es" else "en"
 
 
 class Renderer:
@@ -57,7 +53,7 @@ class Renderer:
         renderer = self._renderers.get(item.kind)
         if renderer is None:
             raise ValueError(f"no renderer for outbox kind {item.kind!r}")
-        return await renderer(project, item, viewer, _language(language_code))
+        return await renderer(project, item, viewer, parse_language(language_code))
 
     async def _task_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         key = str(item.params.get("key", ""))

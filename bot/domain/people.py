@@ -11,11 +11,12 @@ from datetime import date
 from typing import Any
 
 from bot.domain.project import ConversationTarget
-from bot.domain.text import Language
+from bot.domain.text import Language, parse_language
 
 
 def _language(value: object) -> Language | None:
-    return value if value in ("es", "en") else None  # type: ignore[return-value]
+    """A stored language, or None when none was stored."""
+    return parse_language(value) if value else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class PersonRecord:
     snoozed_until: date | None = None  # "remind me tomorrow": no reminder before this local day
 
     def language_or(self, default: str) -> Language:
-        return self.chosen_language or self.language or ("es" if default == "es" else "en")
+        return self.chosen_language or self.language or parse_language(default)
 
     def reached_at(self, conversation: ConversationTarget) -> PersonRecord:
         """They talk to the bot (again) in this 1:1 chat: reachable there from now on."""

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from bot.domain.playbook import Condition, Playbook, PlaybookLibrary, TaskSpec
 from bot.domain.roles import Role
-from bot.domain.text import Language
+from bot.domain.text import Language, parse_language
 
 HardwareOption = Literal["none", "rented", "bought"]
 
@@ -424,7 +424,7 @@ class Project:
             options=ProjectOptions.from_dict(data.get("options", {})),
             kickoff=date.fromisoformat(data["kickoff"]),
             timezone=data["timezone"],
-            language="es" if data.get("language") == "es" else "en",
+            language=parse_language(data.get("language")),
             created_at=created,
             created_by=data["createdBy"],
             requested_port_date=_parse_d(data.get("requestedPortDate")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.domain.catalogue import text
 from bot.domain.text import LocalizedText
 
 
@@ -45,14 +46,5 @@ ROLE_PARTY: dict[Role, Party] = {
     Role.PARTNER: Party.PARTNER,
 }
 
-ROLE_LABELS: dict[Role, LocalizedText] = {
-    Role.CUSTOMER_PRIMARY_CONTACT: LocalizedText("Contacto principal del cliente", "Customer primary contact"),
-    Role.CUSTOMER_GLOBAL_ADMIN: LocalizedText("Administrador global del cliente", "Customer global admin"),
-    Role.AUTHORIZED_SIGNER: LocalizedText("Firmante autorizado", "Authorized signer"),
-    Role.CUSTOMER_ADMIN: LocalizedText("Administrador del cliente", "Customer admin"),
-    Role.PROVIDER_PM: LocalizedText("Gerente de proyecto (PM)", "Project manager (PM)"),
-    Role.SALES_REP: LocalizedText("Representante de ventas", "Sales representative"),
-    Role.SUPPORT_LEAD: LocalizedText("Líder de soporte", "Support lead"),
-    Role.TECHNICIAN: LocalizedText("Técnico", "Technician"),
-    Role.PARTNER: LocalizedText("Socio", "Partner"),
-}
+# The labels are the catalogue's "role.<value>" entries.
+ROLE_LABELS: dict[Role, LocalizedText] = {role: text(f"role.{role.value}") for role in Role}

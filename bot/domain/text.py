@@ -9,16 +9,14 @@ Language = Literal["es", "en"]
 LANGUAGES: tuple[Language, ...] = ("es", "en")
 
 
-def language_from_locale(locale: str | None, default: Language = "en") -> Language:
-    """Map a Bot Framework locale ("es-MX", "en-US", "ES") to one of our languages."""
-    if not locale:
-        return default
-    prefix = locale.strip().lower()[:2]
-    if prefix == "es":
-        return "es"
-    if prefix == "en":
+def parse_language(value: object) -> Language:
+    """The one way to read a language: a Bot Framework locale ("es-MX", "EN-us", "es_ES"), a
+    stored preference or a form field ("es"). Anything else (None, "", "fr-FR", a number) is
+    English, the bot's default, so a bad stored value never breaks a message."""
+    if not isinstance(value, str):
         return "en"
-    return default
+    primary = value.strip().lower().replace("_", "-").split("-", 1)[0]
+    return "es" if primary == "es" else "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +29,24 @@ class LocalizedText:
 
     def to_dict(self) -> dict[str, str]:
         return {"es": self.es, "en": self.en}
+
+
+@dataclass(frozen=True, slots=True)
+class Plural:
+    """A text that counts something, with its `{n}`: `one` for a count of exactly 1, `other` for
+    every other count (0, 2, 21...), the rule Spanish and English share ("1 día", "0 días")."""
+
+    one: LocalizedText
+    other: LocalizedText
+
+    def get(self, language: Language, n: int) -> str:
+        return (self.one if abs(n) == 1 else self.other).get(language)
+
+    @property
+    def forms(self) -> tuple[LocalizedText, LocalizedText]:
+        return self.one, self.other
+
+
+def plural(es_one: str, es_other: str, en_one: str, en_other: str) -> Plural:
+    """A catalogue entry that counts: plural("{n} día", "{n} días", "{n} day", "{n} days")."""
+    return Plural(LocalizedText(es_one, en_one), LocalizedText(es_other, en_other))

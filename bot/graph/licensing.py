@@ -12,7 +12,8 @@ Common-area phones use the Teams Shared Devices licence (SKU `MCOCAP`); auto att
 call queues use resource accounts with the free Teams Phone Resource Account licence (SKU
 `PHONESYSTEM_VIRTUALUSER`, plan `MCOEV_VIRTUALUSER`).
 
-`LicensingReport.lines(language)` gives the short lines a task card shows.
+`LicensingReport.lines(language)` gives the short lines a task card shows (their words are the
+catalogue's "licences.*" entries, bot/domain/catalogue.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from bot.domain.catalogue import t
 from bot.domain.text import Language
 
 Section = Literal["users", "shared_devices", "resource_accounts"]
@@ -181,9 +183,9 @@ class LicensingReport:
         """Short lines for a task card, in the reader's language; `section` limits them to one
         licensing task's concern (see TASK_SECTIONS). Names are as given: escape them for cards."""
         if not self.checked:
-            out = [_t("unchecked." + (self.reason or "unavailable"), language)]
+            out = [t(f"licences.unchecked.{self.reason or 'unavailable'}", language)]
             if self.consent_url:
-                out.append(_t("consent_url", language, url=self.consent_url))
+                out.append(t("licences.consent_url", language, url=self.consent_url))
             return out
         out = []
         for current in (section,) if section else SECTIONS:
@@ -199,12 +201,10 @@ class LicensingReport:
 
     def _tenant_line(self, section: Section, language: Language) -> str:
         kind = _SKU_KIND_OF_SECTION[section]
-        label = _t(f"tenant.{section}", language)
+        label = t(f"licences.tenant.{section}", language)
         if not self.has_sku(kind):
-            return f"{label}: {_t('none_in_tenant', language)}"
-        count = self.available(kind)
-        word = _t("available.one" if count == 1 else "available.many", language)
-        return f"{label}: {count} {word}"
+            return f"{label}: {t('licences.none_in_tenant', language)}"
+        return f"{label}: {t('licences.available', language, n=self.available(kind))}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -361,64 +361,28 @@ def licence_details_from_assigned(user_json: Mapping[str, Any], subscribed_skus_
 
 
 # ---------------------------------------------------------------------------------------------
-# Words
-
-_STRINGS: dict[str, dict[str, str]] = {
-    "unchecked.consent": {"en": "Licences not checked: consent needed (a customer admin must grant the app access)",
-                          "es": "Licencias no comprobadas: falta el consentimiento (un administrador del cliente debe autorizar la aplicación)"},
-    "unchecked.unavailable": {"en": "Licences not checked: Microsoft Graph did not answer; will try again",
-                              "es": "Licencias no comprobadas: Microsoft Graph no respondió; se volverá a intentar"},
-    "unchecked.throttled": {"en": "Licences not checked: Microsoft Graph asked us to wait; will try again",
-                            "es": "Licencias no comprobadas: Microsoft Graph pidió esperar; se volverá a intentar"},
-    "unchecked.not_configured": {"en": "Licences not checked: Microsoft Graph is not set up for the bot",
-                                 "es": "Licencias no comprobadas: Microsoft Graph no está configurado para el bot"},
-    "consent_url": {"en": "Admin consent: {url}", "es": "Consentimiento del administrador: {url}"},
-    "tenant.users": {"en": "Teams Phone Standard or E5/A5", "es": "Teams Phone Standard o E5/A5"},
-    "tenant.shared_devices": {"en": "Shared device licences", "es": "Licencias de dispositivo compartido"},
-    "tenant.resource_accounts": {"en": "Resource account licences", "es": "Licencias de cuenta de recursos"},
-    "available.one": {"en": "available", "es": "disponible"},
-    "available.many": {"en": "available", "es": "disponibles"},
-    "none_in_tenant": {"en": "none in the tenant", "es": "ninguna en el inquilino"},
-    "user.ok_standard": {"en": "{name}: Teams Phone Standard ✓", "es": "{name}: Teams Phone Standard ✓"},
-    "user.ok_via": {"en": "{name}: Teams Phone ✓ ({sku})", "es": "{name}: Teams Phone ✓ ({sku})"},
-    "user.missing": {"en": "{name}: missing Teams Phone Standard or E5/A5", "es": "{name}: falta Teams Phone Standard o E5/A5"},
-    "user.disabled": {"en": "{name}: Teams Phone is turned off in their {sku} licence",
-                      "es": "{name}: Teams Phone está desactivado en su licencia {sku}"},
-    "shared.ok": {"en": "{name}: shared device licence ✓", "es": "{name}: licencia de dispositivo compartido ✓"},
-    "shared.ok_user": {"en": "{name}: Teams Phone ✓ (user licence {sku})", "es": "{name}: Teams Phone ✓ (licencia de usuario {sku})"},
-    "shared.missing": {"en": "{name}: missing a shared device licence", "es": "{name}: falta la licencia de dispositivo compartido"},
-    "resource.ok": {"en": "{name}: Teams Phone Resource Account ✓", "es": "{name}: Teams Phone Resource Account ✓"},
-    "resource.missing": {"en": "{name}: missing the Teams Phone Resource Account licence (free)",
-                         "es": "{name}: falta la licencia Teams Phone Resource Account (gratuita)"},
-    "not_found": {"en": "{name}: not found in the tenant", "es": "{name}: no se encontró en el inquilino"},
-    "pending": {"en": " (being set up)", "es": " (en preparación)"},
-}
-
-
-def _t(key: str, language: Language, **values: str) -> str:
-    text = _STRINGS[key]["es" if language == "es" else "en"]
-    return text.format(**values) if values else text
+# Words (the texts are the catalogue's "licences.*" entries)
 
 
 def _person_line(person: PersonLicence, language: Language) -> str:
     name, sku = person.name, sku_name(person.via or "")
     if person.status == "not_found":
-        return _t("not_found", language, name=name)
+        return t("licences.not_found", language, name=name)
     if person.kind == "resource_account":
-        line = _t("resource.ok" if person.ok else "resource.missing", language, name=name)
+        line = t("licences.resource.ok" if person.ok else "licences.resource.missing", language, name=name)
     elif person.kind == "shared_device":
         if not person.ok:
-            line = _t("shared.missing", language, name=name)
+            line = t("licences.shared.missing", language, name=name)
         else:
-            line = _t("shared.ok_user" if person.user_licence else "shared.ok", language, name=name, sku=sku)
+            line = t("licences.shared.ok_user" if person.user_licence else "licences.shared.ok", language, name=name, sku=sku)
     elif person.status == "ok":
         standalone = (person.via or "").upper().startswith("MCOEV")
-        line = _t("user.ok_standard" if standalone else "user.ok_via", language, name=name, sku=sku)
+        line = t("licences.user.ok_standard" if standalone else "licences.user.ok_via", language, name=name, sku=sku)
     elif person.status == "disabled":
-        line = _t("user.disabled", language, name=name, sku=sku)
+        line = t("licences.user.disabled", language, name=name, sku=sku)
     else:
-        line = _t("user.missing", language, name=name)
-    return line + (_t("pending", language) if person.ok and person.pending else "")
+        line = t("licences.user.missing", language, name=name)
+    return line + (t("licences.pending", language) if person.ok and person.pending else "")
 
 
 __all__ = [

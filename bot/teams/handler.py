@@ -31,10 +31,11 @@ from botbuilder.schema.teams import TeamsChannelAccount
 
 from bot.commands import Command, parse_command
 from bot.domain.authorization import Action, Actor, decide
+from bot.domain.catalogue import t
 from bot.domain.people import PersonRecord
 from bot.domain.project import ConversationTarget, Person
 from bot.domain.roles import Role
-from bot.domain.text import Language, language_from_locale
+from bot.domain.text import Language, parse_language
 from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import StorageError
@@ -45,7 +46,6 @@ from cards.export import export_card
 from cards.help import help_card, welcome_card
 from cards.setup import RosterMember, created_text
 from cards.status import my_tasks_card, portfolio_card, status_card
-from cards.strings import t
 from cards.task import task_card
 from cards.views import digest_view, status_view, task_view
 from dialogs.project_setup import ProjectSetupDialog
@@ -159,7 +159,7 @@ class ActivationBot(TeamsActivityHandler):
         record: PersonRecord | None = turn_context.turn_state.get(PERSON_KEY)
         if record is not None and record.chosen_language:
             return record.chosen_language
-        return language_from_locale(turn_context.activity.locale)
+        return parse_language(turn_context.activity.locale)
 
     def _actor(self, turn_context: TurnContext) -> Actor:
         sender: ChannelAccount = turn_context.activity.from_property or ChannelAccount(id="", name="")
@@ -190,7 +190,7 @@ class ActivationBot(TeamsActivityHandler):
         turn_context.turn_state[PERSON_KEY] = await self.service.remember_user(
             actor.id,
             tenant_id=actor.tenant_id,
-            language=language_from_locale(activity.locale) if activity.locale else None,
+            language=parse_language(activity.locale) if activity.locale else None,
             timezone=timezone if isinstance(timezone, str) and _known_zone(timezone) else None,
             conversation=self._target(turn_context) if personal else None,
             teams_id=activity.from_property.id if activity.from_property else None,
@@ -223,7 +223,7 @@ class ActivationBot(TeamsActivityHandler):
         if command.name == "help":
             await turn_context.send_activity(_card_reply(help_card(language, actor.is_staff_pm)))
         elif command.name == "language":
-            chosen: Language = "es" if command.argument == "es" else "en"
+            chosen = parse_language(command.argument)
             await self.service.remember_user(actor.id, tenant_id=actor.tenant_id, language=chosen, chosen=True)
             await turn_context.send_activity(t("language.set", chosen))
         elif command.name == "new_project":
@@ -340,7 +340,7 @@ class ActivationBot(TeamsActivityHandler):
         except Refused as refused:
             if refused.code in ("date_past", "date_implausible", "foc_wins"):
                 shown = date.fromisoformat(refused.detail)
-                message = t(f"date.{refused.code}", language, date=format_date(shown, language), iso=shown.isoformat(),
+                message = t(f"refused.{refused.code}", language, date=format_date(shown, language), iso=shown.isoformat(),
                             confirm=f"{word} {day.isoformat()} {t('date.confirm_word', language)}")
             else:
                 key = "refused.not_pm" if refused.code == "not_allowed" else f"refused.{refused.code}"

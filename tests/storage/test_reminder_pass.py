@@ -138,7 +138,7 @@ async def test_a_tick_loads_only_projects_with_a_line_now_and_nothing_once_every
     assert await setting.tick(madrid(4, 7, 55)) == (0, Counter())
     sent, loads = await setting.tick(madrid(4, 8, 5))
     assert sent == 2 and loads == {contoso: 2, fabrikam: 2}
-    assert setting.cards_to(PM)[-1] == [("Contoso · Task a", "1 days overdue")]
+    assert setting.cards_to(PM)[-1] == [("Contoso · Task a", "1 day overdue")]
     assert await setting.tick(madrid(4, 12, 0)) == (0, Counter())
 
     # Northwind's first line comes on 1 Dec: then, and only then, it is loaded.

@@ -138,7 +138,7 @@ async def test_reminders_once_a_day_outside_quiet_hours_with_snooze_and_escalati
     harness.clock.now = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
     await harness.runtime.scheduler.run_due()
     reminders = cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)
-    assert len(reminders) == 2 and "days overdue" in str(reminders[-1])
+    assert len(reminders) == 2 and "1 day overdue" in str(reminders[-1])
     # Past the escalation limit (3 days overdue), the PM hears about it.
     harness.clock.now = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
     await harness.runtime.scheduler.run_due()

@@ -1,12 +1,20 @@
-"""Every fixed string the bot shows, in Spanish and English."""
+"""The catalogue: every fixed string the bot shows people, in Spanish and English, and `t` to use one.
+
+It lives in the domain because every layer that speaks to people needs it: the cards, the
+project set-up dialog, the Graph licensing check (bot/graph), the Teams edge and delivery.
+The domain is the one package all of them may import, and it stays SDK-free (this module
+imports only bot.domain.text). Add an entry as `"key": _("es text", "en text")`; a text
+that shows a count is `plural(es_one, es_other, en_one, en_other)` with `{n}`, used as
+`t(key, language, n=count)`. tests/test_catalogue.py checks every key used exists.
+"""
 
 from __future__ import annotations
 
-from bot.domain.text import Language, LocalizedText
+from bot.domain.text import Language, LocalizedText, Plural, plural
 
 _ = LocalizedText
 
-STRINGS: dict[str, LocalizedText] = {
+STRINGS: dict[str, LocalizedText | Plural] = {
     # welcome and help
     "welcome.title": _("Hola, soy el asistente de activación", "Hi, I'm the activation assistant"),
     "welcome.body": _(
@@ -85,7 +93,7 @@ STRINGS: dict[str, LocalizedText] = {
     "status.target": _("Objetivo", "Target"),
     "status.health": _("Salud", "Health"),
     "status.none": _("Nada", "Nothing"),
-    "status.days_late": _("{days} días de retraso", "{days} days late"),
+    "status.days_late": plural("{n} día de retraso", "{n} días de retraso", "{n} day late", "{n} days late"),
     "status.portfolio": _("Sus proyectos", "Your projects"),
     "status.complete": _("Activación completada", "Activation complete"),
     "health.on_track": _("En camino", "On track"),
@@ -151,12 +159,88 @@ STRINGS: dict[str, LocalizedText] = {
     "export.download": _("Descargar CSV", "Download CSV"),
     "reminder.title": _("Recordatorio de sus tareas", "A reminder of your tasks"),
     "reminder.due_tomorrow": _("vence mañana", "due tomorrow"),
-    "reminder.overdue": _("vencida hace {days} días", "{days} days overdue"),
+    "reminder.overdue": plural("vencida hace {n} día", "vencida hace {n} días", "{n} day overdue", "{n} days overdue"),
     "reminder.snooze": _("Recordar mañana", "Remind me tomorrow"),
     "reminder.snoozed": _("Le recordaré mañana.", "I'll remind you tomorrow."),
     "escalation.title": _("Tareas vencidas que requieren atención", "Overdue tasks that need attention"),
     "dates.title": _("Fechas actualizadas: {customer}", "Dates updated: {customer}"),
     "dates.port": _("Fecha de portabilidad: {date}", "Port date: {date}"),
+    # project set-up form (cards/setup.py) and the dialog's problems (dialogs/project_setup.py)
+    "setup.title": _("Nuevo proyecto de activación", "New activation project"),
+    "setup.customer": _("Nombre del cliente", "Customer name"),
+    "setup.customer.error": _("Escriba el nombre del cliente.", "Enter the customer's name."),
+    "setup.products": _("Productos", "Products"),
+    "setup.products.error": _("Elija al menos un producto.", "Choose at least one product."),
+    "setup.porting": _("Portabilidad: se reutilizan números existentes", "Number porting: existing numbers are reused"),
+    "setup.circuit": _("El proveedor suministra el circuito", "The provider supplies the circuit"),
+    "setup.hardware": _("Hardware", "Hardware"),
+    "setup.hw.none": _("Ninguno", "None"),
+    "setup.hw.rented": _("Alquilado", "Rented"),
+    "setup.hw.bought": _("Comprado", "Bought"),
+    "setup.kickoff": _("Fecha de inicio", "Kickoff date"),
+    "setup.kickoff.error": _("Elija la fecha de inicio.", "Choose the kickoff date."),
+    "setup.port": _("Fecha de portabilidad solicitada", "Requested port date"),
+    "setup.golive": _("Puesta en marcha objetivo", "Target go-live"),
+    "setup.timezone": _("Zona horaria", "Time zone"),
+    "setup.language": _("Idioma del proyecto", "Project language"),
+    "setup.submit": _("Crear proyecto", "Create project"),
+    "setup.cancel_hint": _("Escriba **cancelar** para abandonar.", "Type **cancel** to stop."),
+    "setup.fill_in": _("Complete el formulario o escriba **cancelar**.", "Fill in the form, or type **cancel**."),
+    "setup.created": plural(
+        "Proyecto creado para {customer}: {n} tarea. Enviaré cada tarea a su responsable cuando esté lista.",
+        "Proyecto creado para {customer}: {n} tareas. Enviaré cada tarea a su responsable cuando esté lista.",
+        "Project created for {customer}: {n} task. I'll send each task to its owner when it is ready.",
+        "Project created for {customer}: {n} tasks. I'll send each task to its owner when it is ready.",
+    ),
+    "setup.problem.missing": _("Falta {field}.", "{field} is missing."),
+    "setup.problem.bad_date": _("{field}: fecha no válida.", "{field}: not a valid date."),
+    "setup.field.kickoff": _("la fecha de inicio", "The kickoff date"),
+    "setup.field.port_date": _("la fecha de portabilidad", "The requested port date"),
+    "setup.field.go_live": _("la puesta en marcha", "The target go-live"),
+    "setup.problem.customer": _("Falta el nombre del cliente.", "The customer name is missing."),
+    "setup.problem.products": _("Elija al menos un producto válido.", "Choose at least one valid product."),
+    "setup.problem.hardware": _("Hardware no válido.", "Invalid hardware option."),
+    "setup.problem.timezone": _("Zona horaria desconocida.", "Unknown time zone."),
+    "setup.problem.person": _("Persona desconocida en un rol.", "Unknown person in a role."),
+    # roles (bot/domain/roles.py)
+    "role.customer_primary_contact": _("Contacto principal del cliente", "Customer primary contact"),
+    "role.customer_global_admin": _("Administrador global del cliente", "Customer global admin"),
+    "role.authorized_signer": _("Firmante autorizado", "Authorized signer"),
+    "role.customer_admin": _("Administrador del cliente", "Customer admin"),
+    "role.provider_pm": _("Gerente de proyecto (PM)", "Project manager (PM)"),
+    "role.sales_rep": _("Representante de ventas", "Sales representative"),
+    "role.support_lead": _("Líder de soporte", "Support lead"),
+    "role.technician": _("Técnico", "Technician"),
+    "role.partner": _("Socio", "Partner"),
+    # the Microsoft Graph licence check on the licensing task cards (bot/graph/licensing.py)
+    "licences.unchecked.consent": _(
+        "Licencias no comprobadas: falta el consentimiento (un administrador del cliente debe autorizar la aplicación)",
+        "Licences not checked: consent needed (a customer admin must grant the app access)"),
+    "licences.unchecked.unavailable": _("Licencias no comprobadas: Microsoft Graph no respondió; se volverá a intentar",
+                                        "Licences not checked: Microsoft Graph did not answer; will try again"),
+    "licences.unchecked.throttled": _("Licencias no comprobadas: Microsoft Graph pidió esperar; se volverá a intentar",
+                                      "Licences not checked: Microsoft Graph asked us to wait; will try again"),
+    "licences.unchecked.not_configured": _("Licencias no comprobadas: Microsoft Graph no está configurado para el bot",
+                                           "Licences not checked: Microsoft Graph is not set up for the bot"),
+    "licences.consent_url": _("Consentimiento del administrador: {url}", "Admin consent: {url}"),
+    "licences.tenant.users": _("Teams Phone Standard o E5/A5", "Teams Phone Standard or E5/A5"),
+    "licences.tenant.shared_devices": _("Licencias de dispositivo compartido", "Shared device licences"),
+    "licences.tenant.resource_accounts": _("Licencias de cuenta de recursos", "Resource account licences"),
+    "licences.available": plural("{n} disponible", "{n} disponibles", "{n} available", "{n} available"),
+    "licences.none_in_tenant": _("ninguna en el inquilino", "none in the tenant"),
+    "licences.user.ok_standard": _("{name}: Teams Phone Standard ✓", "{name}: Teams Phone Standard ✓"),
+    "licences.user.ok_via": _("{name}: Teams Phone ✓ ({sku})", "{name}: Teams Phone ✓ ({sku})"),
+    "licences.user.missing": _("{name}: falta Teams Phone Standard o E5/A5", "{name}: missing Teams Phone Standard or E5/A5"),
+    "licences.user.disabled": _("{name}: Teams Phone está desactivado en su licencia {sku}",
+                                "{name}: Teams Phone is turned off in their {sku} licence"),
+    "licences.shared.ok": _("{name}: licencia de dispositivo compartido ✓", "{name}: shared device licence ✓"),
+    "licences.shared.ok_user": _("{name}: Teams Phone ✓ (licencia de usuario {sku})", "{name}: Teams Phone ✓ (user licence {sku})"),
+    "licences.shared.missing": _("{name}: falta la licencia de dispositivo compartido", "{name}: missing a shared device licence"),
+    "licences.resource.ok": _("{name}: Teams Phone Resource Account ✓", "{name}: Teams Phone Resource Account ✓"),
+    "licences.resource.missing": _("{name}: falta la licencia Teams Phone Resource Account (gratuita)",
+                                   "{name}: missing the Teams Phone Resource Account licence (free)"),
+    "licences.not_found": _("{name}: no se encontró en el inquilino", "{name}: not found in the tenant"),
+    "licences.pending": _(" (en preparación)", " (being set up)"),
     # foc / port date: what was typed is not a usable date, or needs the PM to confirm it
     "date.cmd.foc": _("foc", "foc"),
     "date.cmd.port_date": _("portabilidad", "port date"),
@@ -167,11 +251,11 @@ STRINGS: dict[str, LocalizedText] = {
                      "Write the date as YYYY-MM-DD (year-month-day), for example: **{example}**. Nothing changed."),
     "date.not_a_date": _("{value} no es una fecha válida (AAAA-MM-DD). No cambié nada.",
                          "{value} is not a valid date (YYYY-MM-DD). Nothing changed."),
-    "date.date_past": _("El {date} ya pasó. ¿Es correcto? Para registrarlo igualmente, escriba **{confirm}**. Hasta entonces no cambio nada.",
+    "refused.date_past": _("El {date} ya pasó. ¿Es correcto? Para registrarlo igualmente, escriba **{confirm}**. Hasta entonces no cambio nada.",
                         "{date} is in the past. Is that right? To record it anyway, type **{confirm}**. Until then nothing changes."),
-    "date.date_implausible": _("El {date} está a más de dos años: parece un error, no cambié nada. Revise la fecha y escríbala de nuevo.",
+    "refused.date_implausible": _("El {date} está a más de dos años: parece un error, no cambié nada. Revise la fecha y escríbala de nuevo.",
                                "{date} is more than two years away, which looks like a typo: nothing changed. Check the date and type it again."),
-    "date.foc_wins": _("El operador confirmó la fecha FOC del {date} y la portabilidad se hace ese día, así que no cambié nada. "
+    "refused.foc_wins": _("El operador confirmó la fecha FOC del {date} y la portabilidad se hace ese día, así que no cambié nada. "
                        "Si el operador le da otra fecha, regístrela con **foc AAAA-MM-DD**.",
                        "The carrier committed to the FOC date, {date}, and the port happens on that date, so nothing changed. "
                        "If the carrier gives you a new date, record it with **foc YYYY-MM-DD**."),
@@ -182,5 +266,22 @@ STRINGS: dict[str, LocalizedText] = {
 
 
 def t(key: str, language: Language, **values: object) -> str:
-    template = STRINGS[key].get(language)
+    """The entry `key` in `language`, its {placeholders} filled from `values`. An entry that
+    counts picks its form by `n` (which it also shows), so `n` is required for those."""
+    entry = STRINGS[key]
+    if isinstance(entry, Plural):
+        count = values.get("n")
+        if not isinstance(count, int):
+            raise TypeError(f"{key!r} shows a count: call t({key!r}, language, n=<int>)")
+        template = entry.get(language, count)
+    else:
+        template = entry.get(language)
     return template.format(**values) if values else template
+
+
+def text(key: str) -> LocalizedText:
+    """Both languages of an entry that does not count, for code that keeps a LocalizedText (role labels)."""
+    entry = STRINGS[key]
+    if isinstance(entry, Plural):
+        raise TypeError(f"{key!r} shows a count: use t({key!r}, language, n=<int>)")
+    return entry
