@@ -37,12 +37,12 @@ from bot.domain.roles import Role
 from bot.domain.text import Language, language_from_locale
 from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
-from bot.storage.contract import StorageError
+from bot.storage.contract import ConcurrencyConflict, StorageError
 from cards.base import card, plain, text
 from cards.digest import digest_card
 from cards.export import export_card
 from cards.help import help_card, welcome_card
-from cards.setup import RosterMember, created_text
+from cards.setup import SETUP_VERB, RosterMember, created_text
 from cards.status import my_tasks_card, portfolio_card, status_card
 from cards.strings import t
 from cards.task import task_card
@@ -141,8 +141,19 @@ class ActivationBot(TeamsActivityHandler):
         except (StorageError, TimeoutError) as error:
             await self._apologise(turn_context, error)
             return
-        await self.conversation_state.save_changes(turn_context)
-        await self.user_state.save_changes(turn_context)
+        await self._save_state(turn_context)
+
+    async def _save_state(self, turn_context: TurnContext) -> None:
+        """Save the turn's bot state. Two turns of one person at once (a double-click) both read the
+        same state; the one saving second is refused as stale (BotStateConflict). Its replies are
+        sent and its store changes made (each decided on its own), so it keeps the state the other
+        turn saved instead of failing the turn."""
+        for state in (self.conversation_state, self.user_state):
+            try:
+                await state.save_changes(turn_context)
+            except ConcurrencyConflict:
+                log.warning("bot state of activity %s not saved: another turn of the same person saved first",
+                            turn_context.activity.id)
 
     async def _apologise(self, turn_context: TurnContext, error: Exception) -> None:
         reference = uuid.uuid4().hex[:8]
@@ -215,6 +226,9 @@ class ActivationBot(TeamsActivityHandler):
             result = await dialog_context.continue_dialog()
             if result.status != DialogTurnStatus.Empty:
                 return
+        if isinstance(activity.value, dict) and activity.value.get("verb") == SETUP_VERB:
+            await self._closed_form(turn_context)
+            return
         await self._command(turn_context, command, dialog_context)
 
     async def _command(self, turn_context: TurnContext, command: Command, dialog_context: Any) -> None:
@@ -227,8 +241,9 @@ class ActivationBot(TeamsActivityHandler):
             await self.service.remember_user(actor.id, tenant_id=actor.tenant_id, language=chosen, chosen=True)
             await turn_context.send_activity(t("language.set", chosen))
         elif command.name == "new_project":
-            if not decide(actor, Action.CREATE_PROJECT):
-                await turn_context.send_activity(t("refused.not_pm", language))
+            refusal = await self._setup_refusal(turn_context, actor, language)
+            if refusal:
+                await turn_context.send_activity(refusal)
                 return
             await dialog_context.begin_dialog(ProjectSetupDialog.__name__)
         elif command.name in ("status", "status_all"):
@@ -359,6 +374,26 @@ class ActivationBot(TeamsActivityHandler):
             await turn_context.send_activity(t(key, language, detail=refused.detail))
 
     # -- project set-up (called by the dialog) ----------------------------------------------
+    async def _setup_refusal(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
+        """Why a project cannot be set up here, or None: only PMs, only in a team channel (a
+        project's channel is where its cards and digests go), one project per channel."""
+        activity = turn_context.activity
+        if not decide(actor, Action.CREATE_PROJECT):
+            return t("refused.not_pm", language)
+        if activity.conversation.conversation_type != "channel":
+            return t("setup.channel_only", language)
+        holder = await self.service.channel_holder(activity.conversation.id)
+        if holder is not None:
+            return t("setup.channel_taken", language, customer=plain(holder))
+        return None
+
+    async def _closed_form(self, turn_context: TurnContext) -> None:
+        """A set-up form submitted with no dialog of the sender's open: a redelivered or repeated
+        submit, or someone else's form. Say why nothing is created."""
+        language = self._language(turn_context)
+        refusal = await self._setup_refusal(turn_context, self._actor(turn_context), language)
+        await turn_context.send_activity(refusal or t("setup.form_closed", language))
+
     async def _roster(self, turn_context: TurnContext) -> list[RosterMember]:
         members: list[RosterMember] = []
         token: str | None = None
@@ -388,6 +423,8 @@ class ActivationBot(TeamsActivityHandler):
         try:
             project = await self.service.create_project(actor, full, channel.tenant_id)
         except Refused as refused:
+            if refused.code == "channel_taken":  # another submit, or another PM, created it first
+                return t("setup.channel_taken", self._language(turn_context), customer=plain(refused.detail))
             return t(f"refused.{refused.code}" if refused.code != "not_allowed" else "refused.not_pm",
                      self._language(turn_context), detail=refused.detail)
         self.after_change(project.id, None)
