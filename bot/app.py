@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import ConversationState, UserState
+from botbuilder.core import PrivateConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
@@ -192,7 +192,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     runtime_box: list[Runtime] = []
     bot = ActivationBot(
         service,
-        ConversationState(bot_state),
+        PrivateConversationState(bot_state),
         UserState(bot_state),
         tenant_allowed=settings.tenant_allowed,
         after_change=lambda project_id, handover: runtime_box[0].deliver_soon(project_id, handover),

@@ -134,6 +134,7 @@ STRINGS: dict[str, LocalizedText] = {
                              "Set up another customer in a channel of its own."),
     "setup.form_closed": _("Este formulario ya no está abierto. Escriba **nuevo proyecto** para empezar de nuevo.",
                            "This form is no longer open. Type **new project** to start again."),
+    "setup.nothing_to_cancel": _("No tiene nada en curso que cancelar.", "You have nothing in progress to cancel."),
     "digest.title": _("Resumen semanal: {customer}", "Weekly digest: {customer}"),
     "digest.portfolio": _("Resumen semanal de sus proyectos", "Weekly digest of your projects"),
     "digest.chart": _("Tareas", "Tasks"),

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.core import (
     CardFactory,
-    ConversationState,
     InvokeResponse,
     MessageFactory,
+    PrivateConversationState,
     TurnContext,
     UserState,
 )
@@ -101,7 +101,7 @@ class ActivationBot(TeamsActivityHandler):
     def __init__(
         self,
         service: ActivationService,
-        conversation_state: ConversationState,
+        dialog_state: PrivateConversationState,
         user_state: UserState,
         *,
         tenant_allowed: Callable[[str], bool],
@@ -111,7 +111,9 @@ class ActivationBot(TeamsActivityHandler):
     ) -> None:
         super().__init__()
         self.service = service
-        self.conversation_state = conversation_state
+        # A dialog belongs to the person who started it: its state is kept per person in each
+        # conversation (thread), so others there keep using the bot and cannot end it.
+        self.dialog_state = dialog_state
         self.user_state = user_state
         self.tenant_allowed = tenant_allowed
         # Schedules outbox delivery without delaying the reply; handed the project as just saved,
@@ -119,7 +121,7 @@ class ActivationBot(TeamsActivityHandler):
         self.after_change = after_change
         self.export_link = export_link
         self.clock = clock
-        self.dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self.dialogs = DialogSet(dialog_state.create_property("DialogState"))
         self.dialogs.add(ProjectSetupDialog(
             products=lambda lang: [(pid, service.library[pid].name.get(lang)) for pid in service.library.ids()],
             roster=self._roster,
@@ -148,7 +150,7 @@ class ActivationBot(TeamsActivityHandler):
         same state; the one saving second is refused as stale (BotStateConflict). Its replies are
         sent and its store changes made (each decided on its own), so it keeps the state the other
         turn saved instead of failing the turn."""
-        for state in (self.conversation_state, self.user_state):
+        for state in (self.dialog_state, self.user_state):
             try:
                 await state.save_changes(turn_context)
             except ConcurrencyConflict:
@@ -216,13 +218,17 @@ class ActivationBot(TeamsActivityHandler):
             return
         text = (TurnContext.remove_recipient_mention(activity) or "").strip()
         command = parse_command(text)
-        dialog_context = await self.dialogs.create_context(turn_context)
+        # Dialogs are kept per sender: a message naming nobody has none (and cannot start one).
+        sender = activity.from_property.id if activity.from_property else None
+        dialog_context = await self.dialogs.create_context(turn_context) if sender else None
         if command.name == "cancel":
-            if dialog_context.active_dialog is not None:
-                await dialog_context.cancel_all_dialogs()
+            if dialog_context is None or dialog_context.active_dialog is None:
+                await turn_context.send_activity(t("setup.nothing_to_cancel", self._language(turn_context)))
+                return
+            await dialog_context.cancel_all_dialogs()
             await turn_context.send_activity(t("cancelled", self._language(turn_context)))
             return
-        if dialog_context.active_dialog is not None:
+        if dialog_context is not None and dialog_context.active_dialog is not None:
             result = await dialog_context.continue_dialog()
             if result.status != DialogTurnStatus.Empty:
                 return
@@ -242,8 +248,8 @@ class ActivationBot(TeamsActivityHandler):
             await turn_context.send_activity(t("language.set", chosen))
         elif command.name == "new_project":
             refusal = await self._setup_refusal(turn_context, actor, language)
-            if refusal:
-                await turn_context.send_activity(refusal)
+            if refusal or dialog_context is None:
+                await turn_context.send_activity(refusal or t("refused.not_pm", language))
                 return
             await dialog_context.begin_dialog(ProjectSetupDialog.__name__)
         elif command.name in ("status", "status_all"):

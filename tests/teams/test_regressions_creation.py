@@ -1,8 +1,9 @@
-"""Setting up a project, driven through the Teams protocol (issue 22, items 2 and 3).
+"""Setting up a project, driven through the Teams protocol (issue 22, items 2, 3 and 5).
 
 A channel holds one project: a double-click, a redelivered submit or a second `new project`
 there is told which project the channel holds and creates nothing. Projects are set up in team
-channels only."""
+channels only. The set-up dialog belongs to the PM who started it: others in the conversation
+keep using the bot meanwhile and cannot end it."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ import pytest
 
 from bot.storage.contract import ProjectQuery
 from tests.support.teams_activities import Conversation, TeamsUser, card_submit, group_chat, message, personal
-from tests.teams.conftest import PM, TEAM, TENANT, Harness
+from tests.teams.conftest import ADMIN, CUSTOMER, PM, TEAM, TENANT, Harness
 from tests.teams.flows import create_project, setup_values
 
 pytestmark = pytest.mark.regressions
 
 CREATED = "Project created"
 SOMETHING_WRONG = ("Something went wrong", "Algo salió mal")
+FORM_HINT = ("Fill in the form", "Complete el formulario")
+THREAD = Conversation(f"{TEAM.id};messageid=1764169200000", "channel", TENANT, team_id=TEAM.team_id,
+                      channel_id=TEAM.channel_id)
 
 
 @pytest.fixture(autouse=True)
@@ -132,3 +136,44 @@ async def test_new_project_outside_a_team_channel_says_where_to_do_it(harness: H
     await harness.post(card_submit(PM, where, setup_values("cloud_voice_teams", porting=True), harness.service_url))
     assert await all_project_ids(harness) == []
     assert await harness.runtime.service.project_for_conversation(where.id) is None
+
+
+# -- item 5: the set-up dialog belongs to the PM who started it ------------------------------
+async def test_others_in_the_thread_keep_using_the_bot_while_the_pm_fills_in_the_form(harness: Harness) -> None:
+    await harness.post(message(PM, THREAD, "new project", harness.service_url))
+    assert forms_in(harness, THREAD.id) == 1
+
+    for user, text, expected in ((CUSTOMER, "status", "no project"), (ADMIN, "my tasks", "no project"),
+                                 (ADMIN, "cancel", "nothing in progress")):
+        replies = await say(harness, user, THREAD, text)
+        assert replies and not any(h in r for r in replies for h in FORM_HINT), (user.name, text, replies)
+        assert expected in " ".join(replies), (user.name, text, replies)
+
+    # The PM's dialog survived Gina's cancel: the form still creates the project.
+    await harness.post(card_submit(PM, THREAD, setup_values("cloud_voice_teams", porting=True), harness.service_url))
+    assert CREATED in texts(harness, THREAD.id)[-1]
+    assert await harness.runtime.service.project_for_conversation(THREAD.id)
+
+
+async def test_someone_else_cannot_answer_or_cancel_the_pms_form(harness: Harness) -> None:
+    await harness.post(message(PM, THREAD, "new project", harness.service_url))
+    # The customer clicks the PM's form: nothing is created, and the PM's dialog is still open.
+    await harness.post(card_submit(CUSTOMER, THREAD, setup_values("cloud_voice_teams", porting=True), harness.service_url))
+    assert await all_project_ids(harness) == []
+    await say(harness, CUSTOMER, THREAD, "cancel")
+    hint = await say(harness, PM, THREAD, "hello")
+    assert any(h in r for r in hint for h in FORM_HINT), hint  # the PM's own dialog still waits for the form
+    await say(harness, PM, THREAD, "cancel")
+    assert await say(harness, PM, THREAD, "hello") == ["I didn't get that. Type **help** for the commands."]
+
+
+async def test_a_message_naming_no_sender_is_answered_without_a_dialog(harness: Harness) -> None:
+    """Dialogs are kept per sender; a message without `from` (never sent by Teams) still gets a
+    plain answer, not a failed turn."""
+    for text, expected in (("status", "no project"), ("new project", "Only a provider project manager"),
+                           ("cancel", "nothing in progress")):
+        activity = message(PM, TEAM, text, harness.service_url)
+        del activity["from"]
+        status, _ = await harness.post(activity)
+        assert status < 500 and expected in texts(harness, TEAM.id)[-1], text
+    assert forms_in(harness, TEAM.id) == 0
