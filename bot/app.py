@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from botbuilder.core import ConversationState, UserState
+from botbuilder.core import PrivateConversationState, UserState
 from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
@@ -122,7 +122,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
 
     bot = ActivationBot(
         service,
-        ConversationState(bot_state),
+        PrivateConversationState(bot_state),
         UserState(bot_state),
         tenant_allowed=settings.tenant_allowed,
         deliver_soon=delivery.deliver_soon,

@@ -40,7 +40,9 @@ from bot.storage.contract import (
     ConcurrencyConflict,
     ProjectNotFound,
     ProjectQuery,
+    StorageError,
     Store,
+    StoreUnavailable,
     update_project,
     user_key,
 )
@@ -48,6 +50,7 @@ from bot.storage.people import PersonRecords
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+CLAIM_STALE_AFTER = timedelta(minutes=5)  # far longer than a creation takes; see _claim_channel
 
 
 def utc_now() -> datetime:
@@ -121,12 +124,67 @@ class ActivationService:
         )
         plan_notifications(project, self.library, change, now)
         project.next_digest_at = next_digest_at(project, now)
-        await self.store.create_project(project, change.events)
-        if request.channel is not None:
-            await self.store.write_document(user_key("channel", request.channel.conversation_id), {"projectId": project.id})
+        claim = await self._claim_channel(request.channel.conversation_id, project, now) if request.channel else None
+        try:
+            await self.store.create_project(project, change.events)
+        except Exception:
+            if claim is not None:
+                await self._release_claim(claim, project.id)
+            raise
         for person in {p.id: p for people in project.people.values() for p in people}.values():
             await self._remember_membership(person.id, project.id)
         return project
+
+    async def _claim_channel(self, conversation_id: str, project: Project, now: datetime) -> str:
+        """Make `project` the channel's one project before it exists, so two creations at once (a
+        double-click, two instances) cannot both succeed: the create-only write of the channel
+        document is the lock. Refused("channel_taken", customer) when the channel holds a project,
+        or another is being created there. A claim whose project never appeared (the creation
+        failed and could not release it) is taken over after CLAIM_STALE_AFTER."""
+        key = user_key("channel", conversation_id)
+        body = {"projectId": project.id, "customerName": project.customer_name, "claimedAt": now.isoformat()}
+        for _ in range(4):
+            try:
+                await self.store.write_document(key, body, "")
+                return key
+            except AlreadyExists:
+                current = await self.store.read_document(key)
+            if current is None:
+                continue  # released meanwhile: claim again
+            holder = await self._holder(current.value, now)
+            if holder is not None:
+                raise Refused("channel_taken", holder)
+            log.warning("channel claim for project %s never completed: taken over", current.value["projectId"])
+            try:
+                await self.store.write_document(key, body, current.etag)
+                return key
+            except ConcurrencyConflict:
+                continue  # someone else took it over first: look again
+        raise StoreUnavailable(f"the channel document {key} kept changing")
+
+    async def _release_claim(self, key: str, project_id: str) -> None:
+        """After a failed creation, free the channel unless the project was written after all."""
+        try:
+            if await self.store.load_project(project_id) is None:
+                await self.store.delete_document(key)
+        except StorageError:
+            log.warning("channel claim for project %s left for takeover", project_id)
+
+    async def channel_holder(self, conversation_id: str) -> str | None:
+        """The customer whose project the channel holds (or is being created there), else None."""
+        current = await self.store.read_document(user_key("channel", conversation_id.split(";messageid=")[0]))
+        return await self._holder(current.value, self.clock()) if current is not None else None
+
+    async def _holder(self, claim: dict[str, Any], now: datetime) -> str | None:
+        """The customer of a channel document's project; None for a claim that went stale unfulfilled.
+        Documents written before claims existed hold only a projectId (of a project that exists)."""
+        project = await self.load(str(claim["projectId"]))
+        if project is not None:
+            return project.customer_name
+        claimed = claim.get("claimedAt")
+        if isinstance(claimed, str) and now - datetime.fromisoformat(claimed) >= CLAIM_STALE_AFTER:
+            return None
+        return str(claim.get("customerName", ""))
 
     async def _remember_membership(self, person_id: str, project_id: str) -> None:
         key = user_key("member", person_id)

@@ -131,6 +131,18 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "foc.set": _("Fecha FOC registrada: {date}. Fechas recalculadas.", "FOC date recorded: {date}. Dates recomputed."),
     "port.moved": _("Fecha de portabilidad movida a {date}. Fechas recalculadas.", "Port date moved to {date}. Dates recomputed."),
     "cancelled": _("Cancelado.", "Cancelled."),
+    # project set-up: where, how many per channel, whose dialog (issue 22, items 2, 3 and 5)
+    "setup.channel_only": _("Los proyectos se crean en el canal del equipo del cliente: mencióneme allí y escriba "
+                            "**nuevo proyecto**.",
+                            "Projects are set up in the customer's team channel: @mention me there and type "
+                            "**new project**."),
+    "refused.channel_taken": _("Este canal ya tiene el proyecto de {customer}; un canal tiene un solo proyecto. "
+                             "Cree el de otro cliente en su propio canal.",
+                             "This channel already holds the project for {customer}; a channel holds one project. "
+                             "Set up another customer in a channel of its own."),
+    "setup.form_closed": _("Este formulario ya no está abierto. Escriba **nuevo proyecto** para empezar de nuevo.",
+                           "This form is no longer open. Type **new project** to start again."),
+    "setup.nothing_to_cancel": _("No tiene nada en curso que cancelar.", "You have nothing in progress to cancel."),
     "digest.title": _("Resumen semanal: {customer}", "Weekly digest: {customer}"),
     "digest.portfolio": _("Resumen semanal de sus proyectos", "Weekly digest of your projects"),
     "digest.chart": _("Tareas", "Tasks"),

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.core import (
     CardFactory,
-    ConversationState,
     InvokeResponse,
     MessageFactory,
+    PrivateConversationState,
     TurnContext,
     UserState,
 )
@@ -38,13 +38,13 @@ from bot.domain.roles import Role
 from bot.domain.text import Language, parse_language
 from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
-from bot.storage.contract import StorageError
+from bot.storage.contract import ConcurrencyConflict, StorageError
 from cards.base import card, plain, text
 from cards.dates import format_date
 from cards.digest import digest_card
 from cards.export import export_card
 from cards.help import help_card, welcome_card
-from cards.setup import RosterMember, created_text
+from cards.setup import SETUP_VERB, RosterMember, created_text
 from cards.status import my_tasks_card, portfolio_card, status_card
 from cards.task import task_card
 from cards.views import digest_view, status_view, task_view
@@ -102,7 +102,7 @@ class ActivationBot(TeamsActivityHandler):
     def __init__(
         self,
         service: ActivationService,
-        conversation_state: ConversationState,
+        dialog_state: PrivateConversationState,
         user_state: UserState,
         *,
         tenant_allowed: Callable[[str], bool],
@@ -112,14 +112,16 @@ class ActivationBot(TeamsActivityHandler):
     ) -> None:
         super().__init__()
         self.service = service
-        self.conversation_state = conversation_state
+        # A dialog belongs to the person who started it: its state is kept per person in each
+        # conversation (thread), so others there keep using the bot and cannot end it.
+        self.dialog_state = dialog_state
         self.user_state = user_state
         self.tenant_allowed = tenant_allowed
         # After a change is saved with what it owes: delivery starts without delaying the reply.
         self.deliver_soon = deliver_soon
         self.export_link = export_link
         self.clock = clock
-        self.dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self.dialogs = DialogSet(dialog_state.create_property("DialogState"))
         self.dialogs.add(ProjectSetupDialog(
             products=lambda lang: [(pid, service.library[pid].name.get(lang)) for pid in service.library.ids()],
             roster=self._roster,
@@ -141,8 +143,19 @@ class ActivationBot(TeamsActivityHandler):
         except (StorageError, TimeoutError) as error:
             await self._apologise(turn_context, error)
             return
-        await self.conversation_state.save_changes(turn_context)
-        await self.user_state.save_changes(turn_context)
+        await self._save_state(turn_context)
+
+    async def _save_state(self, turn_context: TurnContext) -> None:
+        """Save the turn's bot state. Two turns of one person at once (a double-click) both read the
+        same state; the one saving second is refused as stale (BotStateConflict). Its replies are
+        sent and its store changes made (each decided on its own), so it keeps the state the other
+        turn saved instead of failing the turn."""
+        for state in (self.dialog_state, self.user_state):
+            try:
+                await state.save_changes(turn_context)
+            except ConcurrencyConflict:
+                log.warning("bot state of activity %s not saved: another turn of the same person saved first",
+                            turn_context.activity.id)
 
     async def _apologise(self, turn_context: TurnContext, error: Exception) -> None:
         reference = uuid.uuid4().hex[:8]
@@ -205,16 +218,23 @@ class ActivationBot(TeamsActivityHandler):
             return
         text = (TurnContext.remove_recipient_mention(activity) or "").strip()
         command = parse_command(text)
-        dialog_context = await self.dialogs.create_context(turn_context)
+        # Dialogs are kept per sender: a message naming nobody has none (and cannot start one).
+        sender = activity.from_property.id if activity.from_property else None
+        dialog_context = await self.dialogs.create_context(turn_context) if sender else None
         if command.name == "cancel":
-            if dialog_context.active_dialog is not None:
-                await dialog_context.cancel_all_dialogs()
+            if dialog_context is None or dialog_context.active_dialog is None:
+                await turn_context.send_activity(t("setup.nothing_to_cancel", self._language(turn_context)))
+                return
+            await dialog_context.cancel_all_dialogs()
             await turn_context.send_activity(t("cancelled", self._language(turn_context)))
             return
-        if dialog_context.active_dialog is not None:
+        if dialog_context is not None and dialog_context.active_dialog is not None:
             result = await dialog_context.continue_dialog()
             if result.status != DialogTurnStatus.Empty:
                 return
+        if isinstance(activity.value, dict) and activity.value.get("verb") == SETUP_VERB:
+            await self._closed_form(turn_context)
+            return
         await self._command(turn_context, command, dialog_context)
 
     async def _command(self, turn_context: TurnContext, command: Command, dialog_context: Any) -> None:
@@ -227,8 +247,9 @@ class ActivationBot(TeamsActivityHandler):
             await self.service.remember_user(actor.id, tenant_id=actor.tenant_id, language=chosen, chosen=True)
             await turn_context.send_activity(t("language.set", chosen))
         elif command.name == "new_project":
-            if not decide(actor, Action.CREATE_PROJECT):
-                await turn_context.send_activity(t("refused.not_pm", language))
+            refusal = await self._setup_refusal(turn_context, actor, language)
+            if refusal or dialog_context is None:
+                await turn_context.send_activity(refusal or t("refused.not_pm", language))
                 return
             await dialog_context.begin_dialog(ProjectSetupDialog.__name__)
         elif command.name in ("status", "status_all"):
@@ -373,6 +394,26 @@ class ActivationBot(TeamsActivityHandler):
             await turn_context.send_activity(t(key, language, detail=refused.detail))
 
     # -- project set-up (called by the dialog) ----------------------------------------------
+    async def _setup_refusal(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
+        """Why a project cannot be set up here, or None: only PMs, only in a team channel (a
+        project's channel is where its cards and digests go), one project per channel."""
+        activity = turn_context.activity
+        if not decide(actor, Action.CREATE_PROJECT):
+            return t("refused.not_pm", language)
+        if activity.conversation.conversation_type != "channel":
+            return t("setup.channel_only", language)
+        holder = await self.service.channel_holder(activity.conversation.id)
+        if holder is not None:
+            return t("refused.channel_taken", language, customer=plain(holder))
+        return None
+
+    async def _closed_form(self, turn_context: TurnContext) -> None:
+        """A set-up form submitted with no dialog of the sender's open: a redelivered or repeated
+        submit, or someone else's form. Say why nothing is created."""
+        language = self._language(turn_context)
+        refusal = await self._setup_refusal(turn_context, self._actor(turn_context), language)
+        await turn_context.send_activity(refusal or t("setup.form_closed", language))
+
     async def _roster(self, turn_context: TurnContext) -> list[RosterMember]:
         members: list[RosterMember] = []
         token: str | None = None
@@ -402,6 +443,8 @@ class ActivationBot(TeamsActivityHandler):
         try:
             project = await self.service.create_project(actor, full, channel.tenant_id)
         except Refused as refused:
+            if refused.code == "channel_taken":  # another submit, or another PM, created it first
+                return t("refused.channel_taken", self._language(turn_context), customer=plain(refused.detail))
             return t(f"refused.{refused.code}" if refused.code != "not_allowed" else "refused.not_pm",
                      self._language(turn_context), detail=refused.detail)
         self.deliver_soon(project.id)

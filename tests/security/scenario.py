@@ -46,8 +46,9 @@ class Project:
 
 
 async def started_project(harness: Harness, *, customer: str = CUSTOMER_NAME, through_the_form: bool = False,
-                          values: dict[str, Any] | None = None) -> Project:
-    """The project in TEAM (TENANT), with READY ready, BLOCKED blocked and DONE done.
+                          values: dict[str, Any] | None = None, where: Conversation = TEAM) -> Project:
+    """The project in TEAM (TENANT), or in the team channel `where`, with READY ready, BLOCKED
+    blocked and DONE done. A channel holds one project.
 
     By default it is made through the service (fast: the form itself is tested in
     tests/teams); `through_the_form=True` drives the set-up dialog like a PM would."""
@@ -59,7 +60,7 @@ async def started_project(harness: Harness, *, customer: str = CUSTOMER_NAME, th
         roster = {u.aad_object_id: RosterMember(u.aad_object_id, u.name, u.teams_id) for u in ROSTER}
         request, problems = parse_setup(values, roster, tuple(harness.runtime.library.ids()), "en")
         assert request is not None, problems
-        channel = ConversationTarget(TEAM.id, harness.service_url, TENANT, "msteams", TEAM.team_id)
+        channel = ConversationTarget(where.id, harness.service_url, TENANT, "msteams", where.team_id)
         pm = service.actor(PM.aad_object_id, PM.name, TENANT)
         project_id = (await service.create_project(pm, replace(request, channel=channel), TENANT)).id
     admin = service.actor(ADMIN.aad_object_id, ADMIN.name, ADMIN.tenant_id)

@@ -16,6 +16,7 @@ from tests.teams.conftest import ADMIN, CUSTOMER, OTHER_TENANT, PM, TEAM, TENANT
 pytestmark = pytest.mark.regressions
 
 SECOND_CUSTOMER = "Quasar Private Logistics"
+SECOND_CHANNEL = channel("quasar-activation", TENANT)  # a channel holds one project (issue 22, item 3)
 OTHER_TENANTS_CHANNEL = channel("their-own-team", OTHER_TENANT)
 EMPTY_CHANNEL = channel("provider-lounge", TENANT)
 GROUP_CHAT = group_chat("pm-and-friends", TENANT)
@@ -29,7 +30,7 @@ PORTFOLIO_PRIVATE = ("only in your 1:1 chat", "solo se muestra en su chat person
 async def two_projects(make_harness: HarnessFactory) -> tuple[SecureHarness, Project, Project]:
     harness = await make_harness()
     first = await started_project(harness)
-    second = await started_project(harness, customer=SECOND_CUSTOMER)
+    second = await started_project(harness, customer=SECOND_CUSTOMER, where=SECOND_CHANNEL)
     return harness, first, second
 
 
@@ -76,16 +77,17 @@ async def test_a_customer_in_a_group_chat_sees_no_project(two_projects) -> None:
 
 async def test_the_projects_channel_shows_only_its_own_project(two_projects) -> None:
     harness, first, second = two_projects
-    # Both projects were made for TEAM; the channel holds the last one made.
-    in_channel = await harness.runtime.service.project_for_conversation(TEAM.id)
-    assert in_channel == second.id
-    seen = await answers_to(harness, PM, TEAM, "status", (first, second))
+    # Each channel holds its own project.
+    assert await harness.runtime.service.project_for_conversation(SECOND_CHANNEL.id) == second.id
+    seen = await answers_to(harness, PM, SECOND_CHANNEL, "status", (first, second))
     assert SECOND_CUSTOMER in seen and CUSTOMER_NAME not in seen
-    seen = await answers_to(harness, PM, TEAM, "status all", (first, second))
+    seen = await answers_to(harness, PM, SECOND_CHANNEL, "status all", (first, second))
     assert any(words in seen for words in PORTFOLIO_PRIVATE) and CUSTOMER_NAME not in seen and SECOND_CUSTOMER not in seen
-    # The admin owns tasks in both projects; in this channel only this project's are listed.
-    seen = await answers_to(harness, ADMIN, TEAM, "my tasks", (first, second))
+    # The admin owns tasks in both projects; in each channel only its project's are listed.
+    seen = await answers_to(harness, ADMIN, SECOND_CHANNEL, "my tasks", (first, second))
     assert SECOND_CUSTOMER in seen and CUSTOMER_NAME not in seen
+    seen = await answers_to(harness, ADMIN, TEAM, "my tasks", (first, second))
+    assert CUSTOMER_NAME in seen and SECOND_CUSTOMER not in seen
 
 
 async def test_the_pms_own_chat_still_shows_everything(two_projects) -> None:
