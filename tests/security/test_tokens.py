@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives import serialization
 
 from bot.config import ConfigError, Settings
 from bot.storage.contract import ProjectQuery
-from bot.teams.auth import AsyncSigningKeys, TeamsBotAuthentication, build_authentication
+from bot.teams.auth import TeamsBotAuthentication, build_authentication
+from bot.teams.signing_keys import AsyncSigningKeys
 from tests.security.conftest import (
     APP_ID,
     APP_PASSWORD,
