@@ -30,15 +30,10 @@ from bot.scheduled import ScheduledWork, record_due_digests
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import ProjectQuery, Store
 from bot.storage.sqlite_store import SqliteStore
-from bot.teams.auth import (
-    SigningKeysUnavailable,
-    TeamsBotAuthentication,
-    Unauthorized,
-    bearer_token,
-    build_authentication,
-)
+from bot.teams.auth import TeamsBotAuthentication, Unauthorized, bearer_token, build_authentication
 from bot.teams.handler import ActivationBot
 from bot.teams.messenger import BotbuilderMessenger
+from bot.teams.signing_keys import SigningKeysUnavailable
 from bot.teams.state_storage import StoreBackedBotState
 
 log = logging.getLogger(__name__)
@@ -176,15 +171,16 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     library = library or load_playbooks()
     store = await open_store(settings)
     # botbuilder's Bot Framework token validation, wrapped: bad tokens are 401s, key fetches are
-    # async and refreshed on unknown key ids (bot/teams/auth.py). `credentials_factory` replaces
-    # botbuilder's outbound credentials (tests pass one that needs no network).
+    # async and refreshed on unknown key ids (bot/teams/auth.py, signing_keys.py). `credentials_factory`
+    # replaces botbuilder's outbound credentials (tests pass one that needs no network); `auth.connector`
+    # is the one path to the Bot Connector, for botbuilder's clients and the messenger's REST calls alike.
     auth = build_authentication(app_id=settings.app_id, app_password=settings.app_password, app_type=settings.app_type,
                                 app_tenant_id=settings.app_tenant_id, openid_metadata_url=settings.openid_metadata_url,
                                 credentials_factory=credentials_factory)
     adapter = CloudAdapter(auth)
     bot_state = StoreBackedBotState(store)
     limits = SendLimits(per_conversation_interval=settings.send_interval, per_tenant_rate=settings.tenant_send_rate)
-    messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id, auth), limits, RetryPolicy())
+    messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id, auth.connector), limits, RetryPolicy())
     graph = GraphClient(settings.graph) if settings.graph else None
     sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
     service = ActivationService(store, library, is_staff_pm=settings.is_staff_pm, clock=clock, claim_lease=sender.claim_lease)

@@ -1,11 +1,9 @@
 """Inbound authentication for the Teams edge: botbuilder's own Bot Framework token
-validation, wrapped so that every bad token is a clean 401 and key fetches never block.
+validation, wrapped so that every bad token is a clean 401.
 
 What botbuilder 4.17.1 does on its own (see /work/shared/notes/teams-platform.md):
 expired, not-yet-valid, forged, HS256, alg-none, garbage, unknown-key and unendorsed
-tokens raise arbitrary exceptions (HTTP 500 instead of 401); signing keys are cached for
-24 hours per metadata URL and an unknown key id raises instead of refreshing; keys are
-fetched with a blocking ``requests.get`` on the event loop.
+tokens raise arbitrary exceptions (HTTP 500 instead of 401).
 
 What this module does about it:
 
@@ -18,8 +16,8 @@ What this module does about it:
   that fails either step raises ``Unauthorized`` (a ``PermissionError``): the caller
   answers 401 and the bot never runs. Only "the signing keys cannot be fetched at all"
   is different (``SigningKeysUnavailable``, answered 503 with Retry-After: not the caller's fault).
-* ``AsyncSigningKeys`` (bot/teams/signing_keys.py) replaces botbuilder's blocking key source
-  for our metadata URL.
+  The keys come from bot/teams/signing_keys.py. What the interface asks for outbound
+  (connector factories, user token clients) is the ``BotConnector``'s (bot/teams/connector.py).
 * The metadata URL (``BOT_OPENID_METADATA_URL``, or the public cloud's) goes to botbuilder
   per instance through ``ConfigurationBotFrameworkAuthentication``'s parameterized
   settings; ``ChannelValidation.open_id_metadata_endpoint`` (a class attribute) is never
@@ -29,11 +27,6 @@ What this module does about it:
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
-
-import aiohttp
 import jwt
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, CallerIdConstants
@@ -47,15 +40,13 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 
-from bot.teams.connector_http import CredentialHeaders, use_aiohttp
+from bot.teams.connector import BotConnector
 from bot.teams.signing_keys import AsyncSigningKeys, SigningKeysUnavailable, UnknownSigningKey, signing_keys_for
 
 CHANNEL_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER  # https://api.botframework.com
 PUBLIC_OPENID_METADATA_URL = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
 SIGNING_ALGORITHM = "RS256"  # the only one the Bot Connector uses (id_token_signing_alg_values_supported)
 MAX_TOKEN_LENGTH = 8 * 1024  # real tokens are 1-2 KB
-CLIENT_CACHE_CAPACITY = 64  # Teams uses a handful of service URLs (one per region)
-CONNECTOR_CONNECTIONS = 100  # open connections to the Bot Connector at once, all service URLs together
 
 
 class Unauthorized(PermissionError):
@@ -105,90 +96,18 @@ class _BotFrameworkConfig:
         return f"_BotFrameworkConfig(app_id={self.APP_ID!r})"
 
 
-def _identity_key(claims_identity: ClaimsIdentity) -> tuple[Any, ...]:
-    claims = getattr(claims_identity, "claims", None) or {}
-    return tuple(claims.get(name) for name in ("aud", "azp", "appid", "ver"))
-
-
-class ClientCache:
-    """At most `capacity` clients, least recently used dropped first: keys include the
-    activity's service URL, which an anonymous (local) caller chooses freely."""
-
-    def __init__(self, capacity: int = CLIENT_CACHE_CAPACITY) -> None:
-        self.capacity = capacity
-        self._clients: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-
-    def get(self, key: tuple[Any, ...]) -> Any:
-        client = self._clients.get(key)
-        if client is not None:
-            self._clients.move_to_end(key)
-        return client
-
-    def put(self, key: tuple[Any, ...], client: Any) -> None:
-        self._clients[key] = client
-        self._clients.move_to_end(key)
-        while len(self._clients) > self.capacity:
-            self._clients.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._clients)
-
-
-class _CachingConnectorFactory(ConnectorFactory):
-    def __init__(self, inner: ConnectorFactory, cache: ClientCache, identity: tuple[Any, ...],
-                 http: Callable[[], aiohttp.ClientSession], headers: CredentialHeaders) -> None:
-        self._inner = inner
-        self._cache = cache
-        self._identity = identity
-        self._http = http
-        self._headers = headers
-
-    async def create(self, service_url: str, audience: str | None = None) -> Any:
-        key = (*self._identity, service_url, audience)
-        client = self._cache.get(key)
-        if client is None:
-            client = use_aiohttp(await self._inner.create(service_url, audience), self._http(), self._headers)
-            self._cache.put(key, client)
-        return client
-
-
 class TeamsBotAuthentication(BotFrameworkAuthentication):
     """botbuilder's Bot Framework authentication with clean failures (see the module doc)."""
 
-    def __init__(self, inner: BotFrameworkAuthentication, *, app_id: str, keys: AsyncSigningKeys | None) -> None:
+    def __init__(self, inner: BotFrameworkAuthentication, *, app_id: str, keys: AsyncSigningKeys | None,
+                 connector: BotConnector) -> None:
         self._inner = inner
         self.app_id = app_id
         self.keys = keys  # None when anonymous
-        self._connectors = ClientCache()
-        self._token_clients = ClientCache()
-        self._session: aiohttp.ClientSession | None = None
-        self.credential_headers = CredentialHeaders()
-
-    def _http(self) -> aiohttp.ClientSession:
-        """The HTTP session every connector client sends on (made in the running loop)."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONNECTOR_CONNECTIONS))
-        return self._session
+        self.connector = connector
 
     async def close(self) -> None:
-        # The cached clients send on this session: drop them with it, so nothing reuses a closed one.
-        self._connectors = ClientCache()
-        self._token_clients = ClientCache()
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-
-    def http_session(self) -> aiohttp.ClientSession:
-        return self._http()
-
-    async def authorization(self, client: Any) -> dict[str, str]:
-        """The headers that sign a request of this connector client (see CredentialHeaders)."""
-        return await self.credential_headers.of(client.config.credentials)
-
-    async def proactive_client(self, service_url: str) -> Any:
-        """The (cached) connector client botbuilder would build for a proactive turn of this bot."""
-        identity = ClaimsIdentity({AuthenticationConstants.AUDIENCE_CLAIM: self.app_id,
-                                   AuthenticationConstants.APP_ID_CLAIM: self.app_id}, True)
-        return await self.create_connector_factory(identity).create(service_url, self.get_originating_audience())
+        await self.connector.close()
 
     @property
     def anonymous(self) -> bool:
@@ -222,11 +141,9 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
         return self._reusing_connectors(result)
 
     def _reusing_connectors(self, result: AuthenticateRequestResult) -> AuthenticateRequestResult:
-        """The incoming turn's connector factory, caching like the proactive one (see below)."""
+        """The incoming turn's connector factory, its clients cached by the connector."""
         if result.connector_factory is not None and result.claims_identity is not None:
-            result.connector_factory = _CachingConnectorFactory(result.connector_factory, self._connectors,
-                                                                _identity_key(result.claims_identity), self._http,
-                                                                self.credential_headers)
+            result.connector_factory = self.connector.reusing(result.connector_factory, result.claims_identity)
         return result
 
     async def _precheck(self, token: str, activity: Activity, keys: AsyncSigningKeys) -> None:
@@ -256,32 +173,15 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
         if channel_id not in key.endorsements:
             raise Unauthorized("signing key does not endorse the activity's channel")
 
-    # -- the rest delegates (outbound connectors use the same credentials factory) ---------
+    # -- the rest is refused or the connector's ------------------------------------------
     async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> AuthenticateRequestResult:
         raise Unauthorized("streaming connections are not supported")
 
-    # botbuilder 4.17.1 builds a new ConnectorClient and UserTokenClient for every turn, incoming
-    # or proactive: each costs about 3 ms of CPU (msrest's retry policy set-up) and its own HTTP
-    # session. They hold nothing turn-specific, so one per (app, service URL, audience) is reused,
-    # for proactive turns here and for incoming ones in `_reusing_connectors` (tests/bench,
-    # docs/performance.md).
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
-        return _CachingConnectorFactory(self._inner.create_connector_factory(claims_identity), self._connectors,
-                                        _identity_key(claims_identity), self._http, self.credential_headers)
+        return self.connector.connector_factory(claims_identity)
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
-        key = _identity_key(claims_identity)
-        client: UserTokenClient | None = self._token_clients.get(key)
-        if client is None:
-            client = await self._inner.create_user_token_client(claims_identity)
-            self._token_clients.put(key, client)
-        return client
-
-    def create_bot_framework_client(self) -> Any:
-        return self._inner.create_bot_framework_client()
-
-    def get_originating_audience(self) -> str:
-        return self._inner.get_originating_audience()
+        return await self.connector.user_token_client(claims_identity)
 
     async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
         raise Unauthorized("skill callbacks are not supported")
@@ -290,11 +190,12 @@ class TeamsBotAuthentication(BotFrameworkAuthentication):
 def build_authentication(*, app_id: str, app_password: str, app_type: str, app_tenant_id: str,
                          openid_metadata_url: str = "",
                          credentials_factory: ServiceClientCredentialsFactory | None = None) -> TeamsBotAuthentication:
-    """The authentication the CloudAdapter gets. ``credentials_factory`` replaces botbuilder's
-    (outbound tokens and the audience check) - tests pass one that works offline."""
+    """The authentication the CloudAdapter gets, with the app's ``BotConnector``
+    (``.connector``). ``credentials_factory`` replaces botbuilder's (outbound tokens and the
+    audience check) - tests pass one that works offline."""
     metadata_url = openid_metadata_url or PUBLIC_OPENID_METADATA_URL
     config = _BotFrameworkConfig(app_id=app_id, app_password=app_password, app_type=app_type,
                                  app_tenant_id=app_tenant_id, metadata_url=metadata_url)
     inner = ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials_factory)
     keys = signing_keys_for(metadata_url) if app_id else None
-    return TeamsBotAuthentication(inner, app_id=app_id, keys=keys)
+    return TeamsBotAuthentication(inner, app_id=app_id, keys=keys, connector=BotConnector(inner, app_id=app_id))
