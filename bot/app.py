@@ -30,11 +30,11 @@ from bot.scheduled import ScheduledWork, record_due_digests
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import ProjectQuery, Store
 from bot.storage.sqlite_store import SqliteStore
-from bot.teams.auth import TeamsBotAuthentication, Unauthorized, bearer_token, build_authentication
 from bot.teams.handler import ActivationBot
 from bot.teams.messenger import BotbuilderMessenger
 from bot.teams.signing_keys import SigningKeysUnavailable
 from bot.teams.state_storage import StoreBackedBotState
+from bot.teams.tokens import TeamsBotAuthentication, Unauthorized, bearer_token, build_authentication
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
@@ -171,7 +171,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     library = library or load_playbooks()
     store = await open_store(settings)
     # botbuilder's Bot Framework token validation, wrapped: bad tokens are 401s, key fetches are
-    # async and refreshed on unknown key ids (bot/teams/auth.py, signing_keys.py). `credentials_factory`
+    # async and refreshed on unknown key ids (bot/teams/tokens.py, signing_keys.py). `credentials_factory`
     # replaces botbuilder's outbound credentials (tests pass one that needs no network); `auth.connector`
     # is the one path to the Bot Connector, for botbuilder's clients and the messenger's REST calls alike.
     auth = build_authentication(app_id=settings.app_id, app_password=settings.app_password, app_type=settings.app_type,

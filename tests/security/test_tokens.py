@@ -1,5 +1,5 @@
 """Inbound Bot Framework tokens through the real app: botbuilder's validation behind
-bot/teams/auth.py (keys from signing_keys.py), a local OpenID metadata + JWKS server in its
+bot/teams/tokens.py (keys from signing_keys.py), a local OpenID metadata + JWKS server in its
 own thread, RS256 tokens signed here. Every bad token is a 401 before the bot runs; a good one
 gets an answer."""
 
@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives import serialization
 
 from bot.config import ConfigError, Settings
 from bot.storage.contract import ProjectQuery
-from bot.teams.auth import TeamsBotAuthentication, build_authentication
 from bot.teams.signing_keys import AsyncSigningKeys
+from bot.teams.tokens import TeamsBotAuthentication, build_authentication
 from tests.security.conftest import (
     APP_ID,
     APP_PASSWORD,

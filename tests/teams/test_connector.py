@@ -8,8 +8,8 @@ from typing import Any
 import aiohttp
 
 from bot.domain.project import ConversationTarget
-from bot.teams.auth import TeamsBotAuthentication
 from bot.teams.connector import ClientCache
+from bot.teams.tokens import TeamsBotAuthentication
 from tests.support.teams_activities import message, personal
 from tests.teams.conftest import CUSTOMER, PM, TEAM, TENANT
 

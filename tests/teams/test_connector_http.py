@@ -11,8 +11,8 @@ import requests
 from bot.config import Settings
 from bot.delivery.limits import DeliveryError
 from bot.domain.project import ConversationTarget
-from bot.teams.auth import TeamsBotAuthentication
 from bot.teams.messenger import BotbuilderMessenger
+from bot.teams.tokens import TeamsBotAuthentication
 from tests.support.teams_activities import message, personal
 from tests.teams.conftest import CUSTOMER, TENANT, harness_env, running_harness
 
