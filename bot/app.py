@@ -31,16 +31,11 @@ from bot.scheduled import ScheduledWork, Scheduler
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import Store
 from bot.storage.sqlite_store import SqliteStore
-from bot.teams.auth import (
-    SigningKeysUnavailable,
-    TeamsBotAuthentication,
-    Unauthorized,
-    bearer_token,
-    build_authentication,
-)
 from bot.teams.handler import ActivationBot
 from bot.teams.messenger import BotbuilderMessenger
+from bot.teams.signing_keys import SigningKeysUnavailable
 from bot.teams.state_storage import StoreBackedBotState
+from bot.teams.tokens import TeamsBotAuthentication, Unauthorized, bearer_token, build_authentication
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
@@ -100,15 +95,16 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     library = library or load_playbooks()
     store = await open_store(settings)
     # botbuilder's Bot Framework token validation, wrapped: bad tokens are 401s, key fetches are
-    # async and refreshed on unknown key ids (bot/teams/auth.py). `credentials_factory` replaces
-    # botbuilder's outbound credentials (tests pass one that needs no network).
+    # async and refreshed on unknown key ids (bot/teams/tokens.py, signing_keys.py). `credentials_factory`
+    # replaces botbuilder's outbound credentials (tests pass one that needs no network); `auth.connector`
+    # is the one path to the Bot Connector, for botbuilder's clients and the messenger's REST calls alike.
     auth = build_authentication(app_id=settings.app_id, app_password=settings.app_password, app_type=settings.app_type,
                                 app_tenant_id=settings.app_tenant_id, openid_metadata_url=settings.openid_metadata_url,
                                 credentials_factory=credentials_factory)
     adapter = CloudAdapter(auth)
     bot_state = StoreBackedBotState(store)
     limits = SendLimits(per_conversation_interval=settings.send_interval, per_tenant_rate=settings.tenant_send_rate)
-    messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id, auth), limits, RetryPolicy())
+    messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id, auth.connector), limits, RetryPolicy())
     graph = GraphClient(settings.graph) if settings.graph else None
     sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
     delivery = Delivery(store, sender)

@@ -6,9 +6,10 @@ message and card update costs a thread hop, a urllib3 round trip under the GIL, 
 pool's 5 x cores threads cap how many sends can be in flight. Under load that was about a
 quarter of the bot's CPU (tests/bench, docs/performance.md).
 
-`use_aiohttp(client, session)` swaps the pipeline of one connector client for the same msrest
-policies (user agent, credentials, raw deserializer, logging) ending in `AiohttpSender`, which
-sends on a shared aiohttp session. The generated operations, the error model
+`use_aiohttp(client, session, headers)` (bot/teams/connector.py calls it for each client it
+caches) swaps the pipeline of one connector client for the same msrest policies (user agent,
+credentials, raw deserializer, logging) ending in `AiohttpSender`, which sends on the shared
+aiohttp session. The generated operations, the error model
 (`ErrorResponseException` with the response's status and headers) and the credentials stay
 botbuilder's. msrest's own retries (urllib3's) are not kept: delivery retries with its own
 policy, which honours Retry-After (bot/delivery/limits.py).
@@ -16,10 +17,7 @@ policy, which honours Retry-After (bot/delivery/limits.py).
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from msrest.exceptions import ClientRequestError
@@ -29,7 +27,6 @@ from msrest.universal_http import ClientRequest, HTTPClientResponse
 from yarl import URL
 
 DEFAULT_TIMEOUT = 100.0  # seconds, msrest's own default for a connector call
-MAX_KEPT_CREDENTIALS = 256  # one per cached connector client (bot/teams/auth.py keeps at most 64)
 
 
 class SigningTarget:
@@ -41,38 +38,17 @@ class SigningTarget:
         self.headers: dict[str, str] = {}
 
 
-class CredentialHeaders:
-    """The Authorization header botbuilder's credentials give, fetched off the event loop and
-    kept for a short while. `signed_session` asks MSAL synchronously; on a cache miss (about
-    once an hour per credential) that is an HTTPS round trip to Entra ID, which would stall
-    every conversation the bot is in. MSAL hands out tokens with at least five minutes left, so
-    a header kept for two minutes is never stale."""
+class HeaderSource(Protocol):
+    """Where the credentials step gets a request's headers (bot/teams/connector.py's CredentialHeaders)."""
 
-    def __init__(self, ttl: float = 120.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl = ttl
-        self.clock = clock
-        self._kept: dict[int, tuple[Any, dict[str, str], float]] = {}
-
-    async def of(self, credentials: Any) -> dict[str, str]:
-        if not credentials:
-            return {}
-        kept = self._kept.get(id(credentials))
-        now = self.clock()
-        if kept is not None and kept[0] is credentials and now - kept[2] < self.ttl:
-            return kept[1]
-        signing = SigningTarget()
-        await asyncio.to_thread(credentials.signed_session, signing)  # sets Authorization, or none when anonymous
-        if len(self._kept) >= MAX_KEPT_CREDENTIALS:
-            self._kept.clear()
-        self._kept[id(credentials)] = (credentials, dict(signing.headers), now)
-        return dict(signing.headers)
+    async def of(self, credentials: Any) -> dict[str, str]: ...
 
 
 class _CredentialsPolicy(AsyncHTTPPolicy):  # type: ignore[misc]
-    """msrest's credentials step, with the header from `CredentialHeaders` (msrest's own calls
-    the credentials on the event loop for every request)."""
+    """msrest's credentials step, with the header from `headers` (msrest's own calls the
+    credentials on the event loop for every request)."""
 
-    def __init__(self, credentials: Any, headers: CredentialHeaders) -> None:
+    def __init__(self, credentials: Any, headers: HeaderSource) -> None:
         super().__init__()
         self._credentials = credentials
         self._headers = headers
@@ -143,7 +119,7 @@ class AiohttpSender(AsyncHTTPSender):  # type: ignore[misc]
         return Response(request, response)
 
 
-def use_aiohttp(client: Any, session: aiohttp.ClientSession, headers: CredentialHeaders) -> Any:
+def use_aiohttp(client: Any, session: aiohttp.ClientSession, headers: HeaderSource) -> Any:
     """Point a botbuilder ConnectorClient (`client.config.pipeline`) at the shared session, its
     credentials asked through `headers`."""
     config = client.config

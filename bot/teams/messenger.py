@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, Protocol
 from urllib.parse import quote
 
-import aiohttp
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
@@ -15,24 +14,18 @@ from botbuilder.schema import (
 )
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
-from yarl import URL
 
 from bot import json_codec
 from bot.delivery.limits import DeliveryError
 from bot.domain.project import ConversationTarget
-from bot.teams.connector_http import DEFAULT_TIMEOUT as CONNECTOR_TIMEOUT
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
-class ProactiveConnectors(Protocol):
-    """What the messenger needs from the Teams authentication (bot/teams/auth.py)."""
+class ConnectorRequests(Protocol):
+    """What the messenger needs from the Bot Connector (bot/teams/connector.py)."""
 
-    async def proactive_client(self, service_url: str) -> Any: ...
-
-    async def authorization(self, client: Any) -> dict[str, str]: ...
-
-    def http_session(self) -> aiohttp.ClientSession: ...
+    async def request(self, method: str, service_url: str, path: str, body: bytes) -> tuple[int, str | None, bytes]: ...
 
 
 def _card_activity(target: ConversationTarget, card: dict[str, Any]) -> dict[str, Any]:
@@ -73,8 +66,8 @@ def _classify(error: Exception) -> DeliveryError:
 
 class BotbuilderMessenger:
     """Proactive sends and card updates are single Bot Connector REST calls (the documented v3
-    `POST /v3/conversations/{id}/activities` and `PUT .../activities/{activityId}`) on the
-    shared aiohttp session, signed by the same credentials botbuilder's connector client holds.
+    `POST /v3/conversations/{id}/activities` and `PUT .../activities/{activityId}`) through the
+    `BotConnector`: its session, signed by the credentials of its cached connector client.
 
     botbuilder's own proactive path (`continue_conversation`, then `send_activity`) builds a
     turn context, runs the middleware pipeline and walks the whole card through msrest's
@@ -82,26 +75,17 @@ class BotbuilderMessenger:
     (docs/performance.md). Opening a 1:1 chat stays botbuilder's (`create_conversation`).
     """
 
-    def __init__(self, adapter: CloudAdapter, app_id: str, connectors: ProactiveConnectors,
-                 timeout: float = CONNECTOR_TIMEOUT) -> None:
+    def __init__(self, adapter: CloudAdapter, app_id: str, connector: ConnectorRequests) -> None:
         self.adapter = adapter
         self.app_id = app_id
-        self.connectors = connectors
-        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.connector = connector
 
     async def _call(self, method: str, target: ConversationTarget, path: str, activity: dict[str, Any]) -> dict[str, Any]:
-        client = await self.connectors.proactive_client(target.service_url)
-        headers = {"Content-Type": "application/json; charset=utf-8", "Accept": "application/json",
-                   **await self.connectors.authorization(client)}
-        url = f"{target.service_url.rstrip('/')}/v3/conversations/{quote(target.conversation_id, safe='')}/activities{path}"
+        resource = f"/v3/conversations/{quote(target.conversation_id, safe='')}/activities{path}"
         try:
-            # encoded=True: the path is sent as quoted here (as botbuilder's client sends it); yarl
-            # would otherwise unquote ':', '@' and ';' in Teams conversation ids.
-            async with self.connectors.http_session().request(method, URL(url, encoded=True), data=json_codec.dumps(activity),
-                                                              headers=headers, timeout=self.timeout) as answer:
-                raw = await answer.read()
-                status, retry_after = answer.status, answer.headers.get("Retry-After")
-        except (TimeoutError, aiohttp.ClientError) as error:
+            status, retry_after, raw = await self.connector.request(method, target.service_url, resource,
+                                                                    json_codec.dumps(activity))
+        except ClientRequestError as error:
             raise DeliveryError(0, "network") from error
         try:
             body = json_codec.loads(raw) if raw else {}

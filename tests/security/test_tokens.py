@@ -1,6 +1,7 @@
 """Inbound Bot Framework tokens through the real app: botbuilder's validation behind
-bot/teams/auth.py, a local OpenID metadata + JWKS server in its own thread, RS256 tokens
-signed here. Every bad token is a 401 before the bot runs; a good one gets an answer."""
+bot/teams/tokens.py (keys from signing_keys.py), a local OpenID metadata + JWKS server in its
+own thread, RS256 tokens signed here. Every bad token is a 401 before the bot runs; a good one
+gets an answer."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from cryptography.hazmat.primitives import serialization
 
 from bot.config import ConfigError, Settings
 from bot.storage.contract import ProjectQuery
-from bot.teams.auth import AsyncSigningKeys, TeamsBotAuthentication, build_authentication
+from bot.teams.signing_keys import AsyncSigningKeys
+from bot.teams.tokens import TeamsBotAuthentication, build_authentication
 from tests.security.conftest import (
     APP_ID,
     APP_PASSWORD,
@@ -458,7 +460,7 @@ async def test_outbound_tokens_are_fetched_off_the_event_loop_and_kept_briefly(s
 
     authentication = secure.runtime.adapter.bot_framework_authentication
     assert isinstance(authentication, TeamsBotAuthentication)
-    authentication.credential_headers.ttl = 0  # kept no longer: every request asks again
+    authentication.connector.credential_headers.ttl = 0  # kept no longer: every request asks again
     before = len(fetched_in)
     await messenger.send(target, {"type": "AdaptiveCard", "version": "1.5", "body": []})
     assert len(fetched_in) == before + 1

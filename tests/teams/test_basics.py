@@ -50,36 +50,3 @@ async def test_unknown_command_gets_a_pointer_to_help(harness) -> None:
     chat = personal(CUSTOMER)
     await harness.post(message(CUSTOMER, chat, "what's up", harness.service_url))
     assert "help" in harness.standin.activities_in(chat.id)[-1]["text"]
-
-
-async def test_connector_clients_are_built_once_per_service_url(harness, monkeypatch) -> None:
-    # botbuilder builds a ConnectorClient (about 3 ms of CPU) for every turn unless the
-    # authentication hands it a caching factory: incoming turns and proactive sends share one.
-    from botframework.connector.auth import _connector_factory_impl
-
-    built: list[str] = []
-    original = _connector_factory_impl._ConnectorFactoryImpl.create
-
-    async def counting_create(self, service_url, audience=None):
-        built.append(service_url)
-        return await original(self, service_url, audience)
-
-    monkeypatch.setattr(_connector_factory_impl._ConnectorFactoryImpl, "create", counting_create)
-    chat = personal(CUSTOMER)
-    for word in ("help", "help", "my tasks"):
-        status, _ = await harness.post(message(CUSTOMER, chat, word, harness.service_url))
-        assert status in (200, 201)
-    await harness.post(message(PM, TEAM, "help", harness.service_url))
-    assert len(harness.standin.cards_in(chat.id)) == 3
-    assert built == [harness.service_url]
-
-
-def test_client_cache_drops_the_least_recently_used() -> None:
-    from bot.teams.auth import ClientCache
-
-    cache = ClientCache(capacity=2)
-    cache.put(("a",), "A")
-    cache.put(("b",), "B")
-    assert cache.get(("a",)) == "A"  # "b" is now the least recently used
-    cache.put(("c",), "C")
-    assert len(cache) == 2 and cache.get(("b",)) is None and cache.get(("a",)) == "A"

@@ -1,5 +1,5 @@
-"""The Bot Connector calls go out on aiohttp (bot/teams/connector_http.py), not on `requests`
-in worker threads, with botbuilder's error model and credentials kept."""
+"""The Bot Connector calls go out on aiohttp (bot/teams/connector.py, connector_http.py), not on
+`requests` in worker threads, with botbuilder's error model and credentials kept."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import requests
 from bot.config import Settings
 from bot.delivery.limits import DeliveryError
 from bot.domain.project import ConversationTarget
-from bot.teams.auth import TeamsBotAuthentication
 from bot.teams.messenger import BotbuilderMessenger
+from bot.teams.tokens import TeamsBotAuthentication
 from tests.support.teams_activities import message, personal
 from tests.teams.conftest import CUSTOMER, TENANT, harness_env, running_harness
 
@@ -61,7 +61,7 @@ async def test_the_http_session_closes_with_the_runtime(tmp_path) -> None:
         await h.post(message(CUSTOMER, personal(CUSTOMER), "help", h.service_url))
         authentication = h.runtime.adapter.bot_framework_authentication
         assert isinstance(authentication, TeamsBotAuthentication)
-        session = authentication._session
+        session = authentication.connector._session
         assert session is not None and not session.closed
     assert session.closed
 
