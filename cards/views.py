@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.authorization import Action, Actor
 from bot.domain.catalogue import t
 from bot.domain.digest import compute_digest
-from bot.domain.playbook import Milestone, PlaybookLibrary
+from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project, TaskState
 from bot.domain.roles import Role
 from bot.domain.schedule import (
@@ -219,10 +219,6 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         done=done,
         total=len(project.tasks),
     )
-
-
-def is_milestone(library: PlaybookLibrary, key: str, milestone: Milestone) -> bool:
-    return spec_of(library, key).milestone is milestone
 
 
 @dataclass(frozen=True, slots=True)

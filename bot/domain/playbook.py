@@ -106,9 +106,6 @@ class Playbook:
                 return phase
         raise KeyError(phase_id)
 
-    def tasks_in(self, phase_id: str) -> tuple[TaskSpec, ...]:
-        return tuple(t for t in self.tasks if t.phase == phase_id)
-
 
 class _Reader:
     """Reads one file's raw TOML into specs, collecting the location for error messages."""
