@@ -246,26 +246,27 @@ Each was found with this benchmark; the file named holds the fix, and the figure
 from after it. "Before" is the full run of 2026-11-26 made before any fix (41.9 clicks/s at 50
 clients, p99 1,573 ms, 21.0 ms of CPU per click) on this machine.
 
-1. **Connector clients rebuilt on every turn** (`bot/teams/auth.py`). botbuilder 4.17.1 builds a
+1. **Connector clients rebuilt on every turn** (`bot/teams/connector.py`). botbuilder 4.17.1 builds a
    `ConnectorClient` and a `UserTokenClient` for every incoming activity and proactive send, about
    3 ms of CPU each (msrest's retry-policy set-up). Both are now cached per (app, service URL,
    audience), in a bounded LRU, for incoming turns as well as proactive ones. The bare bot still pays
    this: {bare_cpu} ms of CPU per click against this bot's {cpu} ms.
-2. **Outbox sweep paced by pages, not by the limits** (`bot/app.py`, `Runtime.sweep_outbox`): each
+2. **Outbox sweep paced by pages, not by the limits** (`bot/delivery/delivery.py`, `Delivery.sweep`): each
    tenant's projects are drained by a worker of its own. Digests went from 40 % of the configured
    limit to {digest_pct}.
 3. **Needless store reads on the confirm path and in every drain** (`bot/storage/contract.py`
-   `update_project_versioned(start_from=...)`, `bot/delivery/outbox.py`, `bot/service.py`). Each write
-   hands back the project as saved and the next step starts from it; a click's delivery starts from
-   the project the click wrote; the last settling write gives the lease back. Before: 3.66 reads and
-   1 replace per click, then 5 reads and 3 replaces to deliver. Now: {request_ops} per click, then
-   {delivery_ops} to deliver.
+   `update_project(start_from=...)`, `bot/delivery/outbox.py`). Each write hands back the project as
+   saved and the next step starts from it; the last settling write gives the lease back. Before: 3.66
+   reads and 1 replace per click, then 5 reads and 3 replaces to deliver. Now: {request_ops} per
+   click, then {delivery_ops} to deliver. (For a while a click also took the delivery lease in its
+   own write and handed its copy of the project to the drain, sparing one read and one write per
+   click; that spread delivery over four modules, and issue 20 traded the write back for one home.)
 4. **Every scheduler tick scanned every active project** (`bot/scheduled.py`, `next_reminder_at`
    indexed by both stores): a tick loads only the projects that give someone a reminder line now, and
    moves each on once its people are reminded. Before: about 0.23 of a core, all the time, with
    10,000 projects; now about {idle_share}.
 5. **Per-process maps that only grew.** `Runtime.received` keeps the last 200 activities;
-   `OutboxSender` drops a project's lock once nobody holds or waits for it. Still growing, slowly:
+   `Delivery` forgets a project once its drain ends. Still growing, slowly:
    `SendLimits` keeps one timestamp per conversation and tenant ever sent to (tens of bytes each).
 6. **The weekly run held every project of every PM in memory** (`ScheduledWork.send_portfolio_digests`):
    now one PM at a time, keeping only the card's views. Before: 352 MiB peak for 10,000 projects;
@@ -290,7 +291,7 @@ clients, p99 1,573 ms, 21.0 ms of CPU per click) on this machine.
 12. **Garbage collection during clicks** (`bot/app.py`, `settle_memory_for_serving`, used by
     `python -m bot`): the startup objects are frozen out of the collector and the young generation is
     collected every 5,000 allocations instead of 700; p99 at 50 clients fell by about a quarter.
-13. **Delivery work piling up during a burst** (`bot/app.py`, `Runtime.deliver_soon`;
+13. **Delivery work piling up during a burst** (`bot/delivery/delivery.py`, `Delivery.deliver_soon`;
     `bot/domain/project.py`, `TaskRecord.card_copies`). Clicks outpace the send limits, and each click
     started a drain task holding its own copy of the project: after 5,400 clicks thousands waited,
     and the collector's young-generation passes over those copies took up to 95 ms. Now a project has
