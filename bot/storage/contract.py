@@ -10,7 +10,7 @@ state) live beside the projects in a "directory".
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
@@ -89,24 +89,10 @@ class ProjectQuery:
     with_outbox: bool = False
 
 
-@dataclass(slots=True)
-class OperationCounter:
-    """Counts store round trips by kind, for benchmarks and the cost tests."""
-
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, kind: str) -> None:
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-
-    def reset(self) -> None:
-        self.counts.clear()
-
-
 class Store(Protocol):
     """What the bot needs from persistence. Implementations: SqliteStore, CosmosStore."""
 
     name: str
-    operations: OperationCounter
 
     async def open(self) -> None: ...
 

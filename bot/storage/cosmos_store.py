@@ -50,7 +50,7 @@ the document back: every write stamps a fresh `writeId`, so "the document carrie
 writeId" means "our write was applied" (success, with the etag read back); otherwise an
 unchanged etag means "not applied" (retry, bounded) and a changed one ConcurrencyConflict.
 
-Costs (counted in `operations`): a status read is one point read; a confirmation through
+Costs in round trips: a status read is one point read; a confirmation through
 `update_project` is one point read, one conditional replace and one create (the batch,
 whatever the number of events: the task, the tasks that become ready, the completion); a
 save without events creates nothing. Creating a project is one create of the project and
@@ -111,7 +111,6 @@ from bot.domain.project import Project
 from bot.storage.contract import (
     AlreadyExists,
     ConcurrencyConflict,
-    OperationCounter,
     Page,
     ProjectQuery,
     ProjectSummary,
@@ -257,7 +256,6 @@ class CosmosStore:
     ) -> None:
         self.endpoint = endpoint
         self.database_name = database
-        self.operations = OperationCounter()
         self._credential = credential
         self._owns_credential = owns_credential
         self._connection_verify = connection_verify
@@ -381,7 +379,6 @@ class CosmosStore:
         """One point read (retried on transient failures); None when missing."""
         container = self._container(which)
         for attempt in range(self._attempts):
-            self.operations.add("read")
             try:
                 item = await container.read_item(doc_id, partition_key=partition, timeout=self._operation_timeout)
                 return dict(item)
@@ -423,7 +420,6 @@ class CosmosStore:
         write_id = body["writeId"]
         collisions = (409,) if kind == "create" else (404, 412)
         for attempt in range(self._attempts):
-            self.operations.add(kind)
             try:
                 result = await send()
                 return str(result["_etag"])
@@ -463,7 +459,6 @@ class CosmosStore:
         container = self._container(PROJECTS)
         for document in documents:
             for attempt in range(self._attempts):
-                self.operations.add("create")
                 try:
                     await container.create_item(document, timeout=self._operation_timeout)
                     break
@@ -589,7 +584,6 @@ class CosmosStore:
         """One non-empty page (Cosmos may answer empty pages with a continuation)."""
         pager = container.query_items(sql, parameters=params, max_item_count=page_size).by_page(continuation)
         while True:
-            self.operations.add("query")
             try:
                 page = await pager.__anext__()
             except StopAsyncIteration:
@@ -611,7 +605,6 @@ class CosmosStore:
                 docs = []
                 pager = container.query_items(sql, parameters=params, partition_key=project_id).by_page()
                 async for page in pager:
-                    self.operations.add("query")
                     docs.extend([dict(item) async for item in page])
                 break
             except _HANDLED as error:
@@ -672,7 +665,6 @@ class CosmosStore:
     async def _upsert(self, container: ContainerProxy, doc: dict[str, Any], what: str) -> str:
         # Unconditional: sending the same body again is harmless, so plain retries suffice.
         for attempt in range(self._attempts):
-            self.operations.add("upsert")
             try:
                 result = await container.upsert_item(doc, timeout=self._operation_timeout)
                 return str(result["_etag"])
@@ -685,7 +677,6 @@ class CosmosStore:
         doc_id = document_id(key)
         container = self._container(DIRECTORY)
         for attempt in range(self._attempts):
-            self.operations.add("delete")
             try:
                 await container.delete_item(doc_id, partition_key=doc_id, timeout=self._operation_timeout)
                 return

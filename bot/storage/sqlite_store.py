@@ -32,7 +32,6 @@ from bot.domain.project import Project
 from bot.storage.contract import (
     AlreadyExists,
     ConcurrencyConflict,
-    OperationCounter,
     Page,
     ProjectQuery,
     ProjectSummary,
@@ -109,7 +108,6 @@ class SqliteStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.operations = OperationCounter()
         self._executor: ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None  # the event loop's: point operations, all writes
         self._reader: sqlite3.Connection | None = None  # the worker thread's: queries over many rows
@@ -166,7 +164,6 @@ class SqliteStore:
 
     # -- projects ---------------------------------------------------------------------
     async def create_project(self, project: Project, events: list[Event]) -> str:
-        self.operations.add("create")
         doc = project.to_dict()  # encoded here, before any transaction: a failure leaves nothing open
         return self._create_project(doc, _encode(doc), _encoded_events(events))
 
@@ -192,7 +189,6 @@ class SqliteStore:
         return etag
 
     async def load_project(self, project_id: str) -> Versioned[Project] | None:
-        self.operations.add("read")
         row = self._fetch_one("SELECT doc, etag FROM projects WHERE id = ?", (project_id,))
         if row is None:
             return None
@@ -203,7 +199,6 @@ class SqliteStore:
         return result
 
     async def save_project(self, project: Project, etag: str, events: list[Event]) -> str:
-        self.operations.add("replace")
         doc = project.to_dict()  # encoded here, before any transaction: a failure leaves nothing open
         return self._save_project(doc, _encode(doc), etag, _encoded_events(events))
 
@@ -234,7 +229,6 @@ class SqliteStore:
     async def list_projects(
         self, query: ProjectQuery, page_size: int = 50, continuation: str | None = None
     ) -> Page[ProjectSummary]:
-        self.operations.add("query")
         clauses, params = [], []
         if query.tenant_id is not None:
             clauses.append("tenant_id = ?")
@@ -265,18 +259,15 @@ class SqliteStore:
         return Page([ProjectSummary.from_document(d) for d in docs], token)
 
     async def project_events(self, project_id: str) -> list[Event]:
-        self.operations.add("query")
         rows = await self._query(self._scan, "SELECT doc FROM events WHERE project_id = ? ORDER BY seq", (project_id,))
         return [Event.from_dict(_decode(r[0])) for r in rows]
 
     # -- directory documents ------------------------------------------------------------
     async def read_document(self, key: str) -> Versioned[dict[str, Any]] | None:
-        self.operations.add("read")
         row = self._fetch_one("SELECT doc, etag FROM directory WHERE key = ?", (key,))
         return Versioned(json.loads(row[0]), row[1]) if row else None
 
     async def write_document(self, key: str, body: dict[str, Any], etag: str | None = None) -> str:
-        self.operations.add("write")
         return self._write_document(key, json.dumps(body), etag)
 
     def _write_document(self, key: str, doc: str, etag: str | None) -> str:
@@ -299,5 +290,4 @@ class SqliteStore:
         return new_etag
 
     async def delete_document(self, key: str) -> None:
-        self.operations.add("delete")
         self._db.execute("DELETE FROM directory WHERE key = ?", (key,))

@@ -48,6 +48,7 @@ from bot.storage.contract import ProjectQuery, Store, update_project, user_key  
 from bot.storage.cosmos_store import open_cosmos_store  # noqa: E402
 from bot.storage.sqlite_store import SqliteStore  # noqa: E402
 from tests.support.cosmos_server import LOCAL_KEY, CosmosServer  # noqa: E402
+from tests.support.store_counting import count_operations  # noqa: E402
 
 TENANT = "bench-tenant"
 PM = Actor(id="bench-pm", name="Bench PM", tenant_id=TENANT, is_staff_pm=True)
@@ -70,11 +71,11 @@ class Workload:
         self._current: str | None = None
 
     async def timed(self, name: str, action: Callable[[], Awaitable[Any]]) -> Any:
-        self.store.operations.reset()
+        count_operations(self.store).reset()
         started = time.perf_counter()
         result = await action()
         self.latencies[name].append((time.perf_counter() - started) * 1000)
-        self.ops[name].append(Counter(self.store.operations.counts))
+        self.ops[name].append(Counter(count_operations(self.store).counts))
         return result
 
     async def new_project(self) -> str:

@@ -22,6 +22,7 @@ from aiohttp.test_utils import TestServer
 from bot.app import RUNTIME_KEY, create_app
 from bot.config import Settings
 from tests.bench.common import Row, percentile, row
+from tests.support.store_counting import count_operations
 
 
 async def measure(settings: Settings, actions: dict[str, list[dict[str, Any]]], store_name: str,
@@ -52,20 +53,20 @@ async def measure(settings: Settings, actions: dict[str, list[dict[str, Any]]], 
                 latencies: list[float] = []
                 delivery_ms: list[float] = []
                 for body in bodies:
-                    runtime.store.operations.reset()
+                    count_operations(runtime.store).reset()
                     started = time.perf_counter()
                     status = await post(body)
                     latencies.append((time.perf_counter() - started) * 1000)
                     if status not in (200, 201):
                         raise RuntimeError(f"{action} answered {status}")
-                    request_ops.append(Counter(runtime.store.operations.counts))
-                    runtime.store.operations.reset()
+                    request_ops.append(Counter(count_operations(runtime.store).counts))
+                    count_operations(runtime.store).reset()
                     started = time.perf_counter()
                     for project_id in owed:
                         await runtime.delivery.sender.drain(project_id)
                     owed.clear()
                     delivery_ms.append((time.perf_counter() - started) * 1000)
-                    delivery_ops.append(Counter(runtime.store.operations.counts))
+                    delivery_ops.append(Counter(count_operations(runtime.store).counts))
                 prefix = f"ops.{store_name}.{action}"
                 for part, counted in (("request", request_ops), ("delivery", delivery_ops)):
                     kinds = sorted({k for c in counted for k in c})

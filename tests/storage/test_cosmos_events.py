@@ -16,6 +16,7 @@ from bot.storage.contract import update_project
 from bot.storage.cosmos_store import PROJECTS, CosmosStore, open_cosmos_store
 from tests.storage.helpers import busiest_ready_task, confirm, confirm_real, make_project, make_real_project
 from tests.support.cosmos_server import LOCAL_KEY
+from tests.support.store_counting import count_operations
 
 pytestmark = pytest.mark.cosmos
 
@@ -89,12 +90,12 @@ async def test_a_restarted_instance_makes_sure_of_the_previous_batch_once_then_c
     change_a, _ = await update_project(first, "p-restart", lambda p: confirm(p, "a"), lambda c: c.events)
 
     restarted = await open_store()  # knows nothing of what the first instance recorded
-    restarted.operations.reset()
+    count_operations(restarted).reset()
     change_b, _ = await update_project(restarted, "p-restart", lambda p: confirm(p, "b"), lambda c: c.events)
-    cold = dict(restarted.operations.counts)
-    restarted.operations.reset()
+    cold = dict(count_operations(restarted).counts)
+    count_operations(restarted).reset()
     change_c, _ = await update_project(restarted, "p-restart", lambda p: confirm(p, "c"), lambda c: c.events)
-    warm = dict(restarted.operations.counts)
+    warm = dict(count_operations(restarted).counts)
 
     assert cold == {"read": 1, "create": 2, "replace": 1}  # the previous batch again (409), then its own
     assert warm == {"read": 1, "create": 1, "replace": 1}
@@ -113,14 +114,14 @@ async def test_projects_in_the_per_event_layout_are_read_and_continue_in_batches
 
     assert await store.project_events("p-legacy") == history
 
-    store.operations.reset()
+    count_operations(store).reset()
     change_b, _ = await update_project(store, "p-legacy", lambda p: confirm(p, "b"), lambda c: c.events)
     # The pending events of the old version are made sure of one by one (each answers 409),
     # once; from then on the project is in batches.
-    assert store.operations.counts == {"read": 1, "create": len(change_a.events) + 1, "replace": 1}
-    store.operations.reset()
+    assert count_operations(store).counts == {"read": 1, "create": len(change_a.events) + 1, "replace": 1}
+    count_operations(store).reset()
     change_c, _ = await update_project(store, "p-legacy", lambda p: confirm(p, "c"), lambda c: c.events)
-    assert store.operations.counts == {"read": 1, "create": 1, "replace": 1}
+    assert count_operations(store).counts == {"read": 1, "create": 1, "replace": 1}
 
     recorded = await store.project_events("p-legacy")
     assert recorded == history + change_b.events + change_c.events

@@ -13,6 +13,7 @@ from bot.delivery.outbox import OutboxSender
 from bot.domain.project import CHANNEL_TARGET, ConversationTarget, OutboxItem, OutboxKind, Project
 from bot.storage.contract import Store, Versioned, update_project
 from tests.storage.helpers import NOW, TENANT, make_real_project, real_library
+from tests.support.store_counting import count_operations
 
 CHANNEL = ConversationTarget("19:activation@thread.tacv2", "https://smba.example/amer/", TENANT)
 
@@ -53,9 +54,9 @@ async def test_draining_costs_one_read_and_one_write_per_item_plus_the_lease(sto
     messenger = RecordingMessenger()
     sender = _sender(store, messenger)
 
-    store.operations.reset()
+    count_operations(store).reset()
     settled = await sender.drain("p-drain")
-    costs = dict(store.operations.counts)
+    costs = dict(count_operations(store).counts)
 
     assert settled == items and len(messenger.sent) == items
     # The lease is taken with one read and one write; each item is settled with one write
@@ -107,14 +108,14 @@ async def test_a_stale_starting_copy_is_re_read_and_decided_again(store: Store) 
         decided_on.append(p.customer_name)
         p.timezone = "Europe/Madrid"
 
-    store.operations.reset()
+    count_operations(store).reset()
     _, saved = await update_project(store, "p-stale", rename_timezone, lambda _: [], start_from=stale)
 
     assert decided_on == ["Contoso", "Written meanwhile"]  # tried on the copy, then on the current version
     # SQLite tries the stale write and is refused; Cosmos refuses it before sending, by reading
     # the current etag (it did not write the stale one itself): either way, one write lands.
     refused_stale = {"read": 1, "replace": 2} if store.name == "sqlite" else {"read": 2, "replace": 1}
-    assert store.operations.counts == refused_stale
+    assert count_operations(store).counts == refused_stale
     current = await store.load_project("p-stale")
     assert current is not None and current.etag == saved.etag
     assert current.value.customer_name == "Written meanwhile" and current.value.timezone == "Europe/Madrid"
@@ -168,11 +169,11 @@ async def test_a_clicks_delivery_reads_the_project_once_takes_the_lease_and_writ
     owed = len(outcome.project.outbox)
 
     loads = _count_project_loads(store)
-    store.operations.reset()
+    count_operations(store).reset()
     assert await sender.drain("p-click") == owed
     # One read and the lease write, then one settling write per item (the other reads here are
     # people's preferences, looked up to address their cards).
-    assert loads == ["p-click"] and store.operations.counts["replace"] == owed + 1
+    assert loads == ["p-click"] and count_operations(store).counts["replace"] == owed + 1
     after = await store.load_project("p-click")
     assert after is not None and after.value.outbox == [] and after.value.outbox_lease_owner is None
     assert messenger.sent  # the channel's (the owners have no 1:1 chat here: theirs are skipped)

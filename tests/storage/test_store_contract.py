@@ -31,6 +31,7 @@ from tests.storage.helpers import (
     make_project,
     make_real_project,
 )
+from tests.support.store_counting import count_operations
 
 
 async def all_pages(store: Store, query: ProjectQuery, page_size: int = 50) -> list[ProjectSummary]:
@@ -372,20 +373,20 @@ async def test_a_confirmation_on_a_real_playbook_costs_one_read_one_replace_and_
     store: Store,
 ) -> None:
     project, events = make_real_project("p-cost")
-    store.operations.reset()
+    count_operations(store).reset()
     await store.create_project(project, events)
-    creation = dict(store.operations.counts)
+    creation = dict(count_operations(store).counts)
     key, readied = busiest_ready_task(project)
 
-    store.operations.reset()
+    count_operations(store).reset()
     change, saved = await update_project(store, "p-cost", lambda p: confirm_real(p, key), lambda c: c.events)
-    confirmation = dict(store.operations.counts)
-    store.operations.reset()
+    confirmation = dict(count_operations(store).counts)
+    count_operations(store).reset()
     loaded = await store.load_project("p-cost")
-    status = dict(store.operations.counts)
-    store.operations.reset()
+    status = dict(count_operations(store).counts)
+    count_operations(store).reset()
     await update_project(store, "p-cost", lambda p: None, lambda _: [])  # a save without events
-    quiet_save = dict(store.operations.counts)
+    quiet_save = dict(count_operations(store).counts)
 
     assert readied >= 3 and len(change.events) == readied + 1  # the task done, several made ready
     assert confirmation["read"] == 1 and confirmation["replace"] == 1
