@@ -93,7 +93,7 @@ def test_every_recorded_change_makes_the_project_due_and_planning_narrows_it() -
     assert project.next_reminder_at == start_of_local_day(date(2026, 11, 3), MADRID)
 
 
-def test_next_reminder_at_is_stored_in_utc_and_a_document_without_it_reads_as_due() -> None:
+def test_next_reminder_at_is_stored_in_utc() -> None:
     project, _ = make_project("p")
     project.next_reminder_at = datetime(2026, 11, 3, 0, 0, tzinfo=MADRID)
     doc = project.to_dict()
@@ -101,6 +101,3 @@ def test_next_reminder_at_is_stored_in_utc_and_a_document_without_it_reads_as_du
     assert Project.from_dict(doc).next_reminder_at == project.next_reminder_at
     project.next_reminder_at = None
     assert Project.from_dict(project.to_dict()).next_reminder_at is None  # nothing to remind about
-    legacy = project.to_dict()
-    del legacy["nextReminderAt"]
-    assert Project.from_dict(legacy).next_reminder_at == project.created_at

@@ -247,8 +247,6 @@ class Target:
     def decode(value: str) -> Target:
         if value.startswith("user:"):
             return Target.person(value.removeprefix("user:"))
-        if value == "graph":  # what earlier versions stored for the licence check
-            return Target(TargetKind.NOBODY)
         return Target(TargetKind(value))
 
 
@@ -442,7 +440,7 @@ class Project:
             last_forecast=dict(data.get("lastForecast", {})),
             next_digest_at=_parse_dt(data.get("nextDigestAt")),
             # A document written before reminders were scheduled: due at once, the pass sets it.
-            next_reminder_at=_parse_dt(data["nextReminderAt"]) if "nextReminderAt" in data else created,
+            next_reminder_at=_parse_dt(data.get("nextReminderAt")),
             outbox_lease_owner=(data.get("outboxLease") or {}).get("owner"),
             outbox_lease_until=_parse_dt((data.get("outboxLease") or {}).get("until")),
         )

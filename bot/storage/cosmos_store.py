@@ -1,77 +1,12 @@
 """The Azure Cosmos DB store (NoSQL API), used when COSMOS_ENDPOINT is configured.
 
-Layout
-------
-Database `<COSMOS_DATABASE>` with two containers, created by `open()` when missing:
-
-* `projects`, partition key `/projectId`: one document per project (`type: "project"`, id =
-  project id) and its events, all in the project's logical partition. The events of one
-  write are ONE append-only document (`type: "events"`, id = the id of its first event, i.e.
-  `<project id>:<seq>`, with `projectId` and the list of event dicts under `events`). Event
-  ids are unique per project and write (seqs only grow, under the etag), so a batch id names
-  one batch. Projects written before this layout have one `type: "event"` document per event
-  (id = `Event.id`); those are still read, never rewritten.
-* `directory`, partition key `/pk`: small keyed documents (conversation references, user
-  preferences, bot state). Cosmos ids may not contain `/ \\ ? #` and are at most 255
-  characters, so the id (and `pk`) is `k.` + the key in unpadded url-safe base64, or
-  `h.` + its SHA-256 when that would be too long; the original key is kept in `key` and
-  checked on every read. The caller's body is stored whole under `body`.
-
-Writes are conditional on the etag (`If-Match`): a stale write raises ConcurrencyConflict,
-a duplicate create AlreadyExists, exactly like the SQLite store.
-
-Events without a transaction (the no-loss design)
---------------------------------------------------
-Cosmos has no transaction across documents here (the local test server has no real
-transactional batch either), so a project replace and its event-batch create are separate
-requests. The project document therefore carries the events of its latest write (one
-batch) in `pendingEvents` (and `eventLayout: "batch"`); the batch document is created
-*after* the replace succeeds, with its deterministic id, so a repeated create answers 409,
-which means "already recorded" (a batch document is written whole or not at all).
-
-If the process dies (or Cosmos fails) between the replace and the batch create, the events
-are still in the committed project document. Before any later save replaces that document
-(and with it `pendingEvents`), the batch of the version being replaced is made sure to
-exist: the store remembers, per project, whether the pending batch of the version it loaded
-or wrote is known to be recorded; when it is not (another instance wrote the version, a
-restart, a failed create) it creates the batch first (409 = already there) and only then
-replaces. A project document without `eventLayout` was written by the one-document-per-event
-layout: its pending events are recorded that way (one create per event, 409 = there), once.
-`project_events` reads the partition (project document and event documents in one partition
-query), flattens the batches, drops duplicate ids, orders by seq, and records any pending
-event that is missing as one batch whose id is the first missing event's (no document can
-have that id yet: a document's id is always the id of an event it holds). Every committed
-event is thus recorded and shown exactly once, and `pendingEvents` never holds more than
-one write's events.
-
-A write whose response is lost (503, timeout, dropped connection, or an SDK-internal retry
-that then sees 412/409 because the first attempt had been applied) is reconciled by reading
-the document back: every write stamps a fresh `writeId`, so "the document carries our
-writeId" means "our write was applied" (success, with the etag read back); otherwise an
-unchanged etag means "not applied" (retry, bounded) and a changed one ConcurrencyConflict.
-
-Costs in round trips: a status read is one point read; a confirmation through
-`update_project` is one point read, one conditional replace and one create (the batch,
-whatever the number of events: the task, the tasks that become ready, the completion); a
-save without events creates nothing. Creating a project is one create of the project and
-one of its batch. The first save of a project by an instance that neither wrote nor already
-made sure of the version it replaces (after a restart, or when another replica wrote last)
-also re-creates the previous batch first (answered 409): one more create. A real conflict
-costs one extra read (the reconciliation).
-
-Retries
--------
-The aio client sleeps with `asyncio.sleep` between retries, so throttling never blocks the
-event loop. Settings (see `RETRY_SETTINGS` and docs/cosmos.md): throttled requests (429) are
-retried by the SDK up to 6 times, honouring `x-ms-retry-after-ms`, waiting at most 5 s in
-total per request (the SDK default of 30 s would outlive a Teams invoke); connection
-failures are retried up to 3 times, 0.3 s apart; connecting may take 3 s and a response
-10 s. On top, the store retries a request that failed with a 5xx/408 or a transport error at
-most 3 times (reconciling writes first) and then raises StoreUnavailable; a 429 left over
-after the SDK's own waits raises StoreUnavailable without another attempt (a throttled
-request was not applied; a write is still read back in case an earlier SDK attempt was).
-No transactional batch (the event batch is an ordinary document), TTL, change feed,
-OFFSET/LIMIT or DISTINCT is used.
+Two containers: `projects` (partition `/projectId`: the project document and one append-only
+document per write's events) and `directory` (partition `/pk`: small keyed documents). Writes
+are conditional on the etag, as in the SQLite store. With no transaction across documents, a
+project document carries its last write's events (`pendingEvents`) until their batch document
+exists, and every write stamps a `writeId` so a lost response is settled by reading back: no
+event is lost or recorded twice. The layout, the no-loss argument and the costs per operation
+are in docs/cosmos.md.
 """
 
 from __future__ import annotations
@@ -146,9 +81,6 @@ _HANDLED = (AzureError, OSError)
 _TRANSIENT_STATUS = frozenset({408, 449, 500, 502, 503, 504})
 _KNOWN_LIMIT = 10_000  # projects whose event-flush state is remembered
 BATCH = "events"  # type of the document holding the events of one write
-LEGACY_EVENT = "event"  # type of a one-event document (the layout before batches)
-LAYOUT_FIELD = "eventLayout"  # on project documents: "batch" = pendingEvents is recorded as one batch
-LAYOUT_BATCH = "batch"
 
 _PROJECT_INDEXING: Any = {
     "indexingMode": "consistent",
@@ -190,9 +122,9 @@ def batch_document(project_id: str, events: list[dict[str, Any]]) -> dict[str, A
     return {"id": events[0]["id"], "projectId": project_id, "type": BATCH, "events": events}
 
 
-def _pending_of(doc: Mapping[str, Any]) -> tuple[list[dict[str, Any]], bool]:
-    """The pending events of a project document, and whether they use the per-event layout."""
-    return list(doc.get("pendingEvents") or []), doc.get(LAYOUT_FIELD) != LAYOUT_BATCH
+def _pending_of(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The events of a project document's last write, perhaps not recorded as their batch yet."""
+    return list(doc.get("pendingEvents") or [])
 
 
 def _one_line(text: object, limit: int = 160) -> str:
@@ -270,7 +202,7 @@ class CosmosStore:
         self._directory: ContainerProxy | None = None
         # project id -> (etag, events of that version's write not known to be recorded,
         # whether they are to be recorded one document per event: a pre-batch version)
-        self._known: OrderedDict[str, tuple[str, list[dict[str, Any]], bool]] = OrderedDict()
+        self._known: OrderedDict[str, tuple[str, list[dict[str, Any]]]] = OrderedDict()
 
     @property
     def description(self) -> str:
@@ -449,32 +381,30 @@ class CosmosStore:
             await self._pause(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _record_events(self, project_id: str, events: list[dict[str, Any]], legacy: bool = False) -> bool:
-        """Record the events of one write: one batch document (or, for a version written in
-        the per-event layout, one document per event). A document already there (409) is
+    async def _record_events(self, project_id: str, events: list[dict[str, Any]]) -> bool:
+        """Record the events of one write as one batch document; one already there (409) is
         this same one. Returns False when Cosmos kept failing (the events stay pending)."""
         if not events:
             return True
-        documents = events if legacy else [batch_document(project_id, events)]
         container = self._container(PROJECTS)
-        for document in documents:
-            for attempt in range(self._attempts):
-                try:
-                    await container.create_item(document, timeout=self._operation_timeout)
-                    break
-                except CosmosResourceExistsError:
-                    break
-                except _HANDLED as error:
-                    status = _status(error)
-                    retryable = _is_transient(error) and status != 429
-                    if not retryable or attempt + 1 >= self._attempts:
-                        log.warning("events of project %s left pending: Cosmos DB %s", project_id, _describe(error))
-                        return False
-                await self._pause(attempt)
-        return True
+        document = batch_document(project_id, events)
+        for attempt in range(self._attempts):
+            try:
+                await container.create_item(document, timeout=self._operation_timeout)
+                return True
+            except CosmosResourceExistsError:
+                return True
+            except _HANDLED as error:
+                status = _status(error)
+                retryable = _is_transient(error) and status != 429
+                if not retryable or attempt + 1 >= self._attempts:
+                    log.warning("events of project %s left pending: Cosmos DB %s", project_id, _describe(error))
+                    return False
+            await self._pause(attempt)
+        return True  # pragma: no cover - the loop returns
 
-    def _remember(self, project_id: str, etag: str, unrecorded: list[dict[str, Any]], legacy: bool = False) -> None:
-        self._known[project_id] = (etag, unrecorded, legacy)
+    def _remember(self, project_id: str, etag: str, unrecorded: list[dict[str, Any]]) -> None:
+        self._known[project_id] = (etag, unrecorded)
         self._known.move_to_end(project_id)
         while len(self._known) > _KNOWN_LIMIT:
             self._known.popitem(last=False)
@@ -489,8 +419,7 @@ class CosmosStore:
         self._check_project_id(project.id)
         container = self._container(PROJECTS)
         event_docs = [e.to_dict() for e in events]
-        doc = {**project.to_dict(), "pendingEvents": event_docs, LAYOUT_FIELD: LAYOUT_BATCH,
-               "writeId": uuid.uuid4().hex}
+        doc = {**project.to_dict(), "pendingEvents": event_docs, "writeId": uuid.uuid4().hex}
         etag = await self._write(
             "create", PROJECTS, doc, project.id,
             lambda: container.create_item(doc, timeout=self._operation_timeout),
@@ -508,7 +437,7 @@ class CosmosStore:
         etag = str(doc["_etag"])
         known = self._known.get(project_id)
         if known is None or known[0] != etag:
-            self._remember(project_id, etag, *_pending_of(doc))
+            self._remember(project_id, etag, _pending_of(doc))
         return Versioned(Project.from_dict(doc), etag)
 
     async def save_project(self, project: Project, etag: str, events: list[Event]) -> str:
@@ -517,21 +446,20 @@ class CosmosStore:
         what = f"saving project {project_id}"
         known = self._known.get(project_id)
         if known is not None and known[0] == etag:
-            _, previous, legacy = known
+            _, previous = known
         else:  # an etag this store did not read or write itself: look at that version first
             current = await self._read_raw(PROJECTS, project_id, project_id, what)
             if current is None or current.get("_etag") != etag:
                 raise ConcurrencyConflict(project_id)
-            previous, legacy = _pending_of(current)
+            previous = _pending_of(current)
         if previous:
             # The version being replaced may carry events never recorded (a crash, another
             # instance): record them before their only other copy is overwritten.
-            if not await self._record_events(project_id, previous, legacy):
+            if not await self._record_events(project_id, previous):
                 raise StoreUnavailable(f"Cosmos DB kept failing while recording pending events of {project_id}")
             self._remember(project_id, etag, [])
         event_docs = [e.to_dict() for e in events]
-        doc = {**project.to_dict(), "pendingEvents": event_docs, LAYOUT_FIELD: LAYOUT_BATCH,
-               "writeId": uuid.uuid4().hex}
+        doc = {**project.to_dict(), "pendingEvents": event_docs, "writeId": uuid.uuid4().hex}
         new_etag = await self._write(
             "replace", PROJECTS, doc, project_id,
             lambda: container.replace_item(
@@ -562,8 +490,7 @@ class CosmosStore:
             clauses.append("IS_STRING(c.nextDigestAt) AND c.nextDigestAt <= @due")
             params.append({"name": "@due", "value": query.digest_due_before.isoformat()})
         if query.reminder_due_before is not None:
-            # No nextReminderAt at all: written before reminders were scheduled, due at once.
-            clauses.append("(NOT IS_DEFINED(c.nextReminderAt) OR (IS_STRING(c.nextReminderAt) AND c.nextReminderAt <= @remind))")
+            clauses.append("(IS_STRING(c.nextReminderAt) AND c.nextReminderAt <= @remind)")
             params.append({"name": "@remind", "value": query.reminder_due_before.astimezone(UTC).isoformat()})
         if query.with_outbox:
             clauses.append("c.outboxCount > 0")
@@ -597,7 +524,7 @@ class CosmosStore:
         container = self._container(PROJECTS)
         # The partition key in WHERE: a single-partition query. The project document comes
         # along for its pendingEvents (a batch whose create was lost is recorded here).
-        sql = "SELECT * FROM c WHERE c.projectId = @p AND c.type IN ('project', 'events', 'event')"
+        sql = "SELECT * FROM c WHERE c.projectId = @p AND c.type IN ('project', 'events')"
         params: list[dict[str, object]] = [{"name": "@p", "value": project_id}]
         docs: list[dict[str, Any]] = []
         for attempt in range(self._attempts):
@@ -619,8 +546,6 @@ class CosmosStore:
             if kind == BATCH:
                 for event in doc.get("events") or []:
                     events.setdefault(event["id"], event)
-            elif kind == LEGACY_EVENT:
-                events.setdefault(doc["id"], doc)
             elif kind == "project" and doc.get("id") == project_id:
                 project = doc
         if project is not None:

@@ -68,22 +68,6 @@ CREATE TABLE IF NOT EXISTS directory (
 """
 
 
-def _add_reminder_column(connection: sqlite3.Connection) -> None:
-    """A database made before reminders were scheduled: add the column, every project due at
-    once (its document has no nextReminderAt, which reads as due too); the next reminder pass
-    sets each one."""
-    connection.execute("BEGIN IMMEDIATE")  # checked inside the transaction: another process may be opening it too
-    try:
-        columns = {row[1] for row in connection.execute("PRAGMA table_info(projects)")}
-        if "next_reminder_at" not in columns:
-            connection.execute("ALTER TABLE projects ADD COLUMN next_reminder_at TEXT")
-            connection.execute("UPDATE projects SET next_reminder_at = json_extract(doc, '$.createdAt')")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
-
-
 def _encode(document: dict[str, Any]) -> str:
     """Project documents and events, the store's hot path (every action writes its project
     whole), through bot.json_codec. Directory documents (bot state, preferences) use json."""
@@ -119,7 +103,7 @@ class SqliteStore:
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
-        # Opened on the worker: creating the schema or migrating a large file may take a while.
+        # Opened on the worker: creating the schema may take a moment.
         await self._query(self._connect)
 
     def _connect(self) -> None:
@@ -127,7 +111,6 @@ class SqliteStore:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.executescript(_SCHEMA)
-        _add_reminder_column(connection)
         connection.execute("CREATE INDEX IF NOT EXISTS projects_reminder ON projects(next_reminder_at)")
         reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         reader.execute("PRAGMA query_only=1")

@@ -1,5 +1,5 @@
-"""Cosmos DB event documents: one append-only batch document per write, and projects
-written by the earlier one-document-per-event layout still read and recorded correctly."""
+"""Cosmos DB event documents: one append-only batch document per write, recorded exactly once
+across restarts."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.domain.events import Event
-from bot.domain.project import Project
 from bot.storage.contract import update_project
 from bot.storage.cosmos_store import PROJECTS, CosmosStore, open_cosmos_store
 from tests.storage.helpers import busiest_ready_task, confirm, confirm_real, make_project, make_real_project
@@ -50,16 +48,6 @@ async def partition(store: CosmosStore, project_id: str) -> list[dict[str, Any]]
     return sorted([dict(item) async for item in items], key=lambda d: (d["type"], d["id"]))
 
 
-async def write_legacy(store: CosmosStore, project: Project, pending: list[Event], recorded: list[Event]) -> None:
-    """What the one-document-per-event layout left behind: a project document carrying its
-    last write's events (no `eventLayout`) and one `type: "event"` document per recorded event."""
-    container = store._container(PROJECTS)
-    await container.create_item({**project.to_dict(), "pendingEvents": [e.to_dict() for e in pending],
-                                 "writeId": uuid.uuid4().hex})
-    for event in recorded:
-        await container.create_item(event.to_dict())
-
-
 @pytest.mark.asyncio
 async def test_the_events_of_each_write_are_one_batch_document_named_by_its_first_event(open_store: Opener) -> None:
     store = await open_store()
@@ -77,7 +65,6 @@ async def test_the_events_of_each_write_are_one_batch_document_named_by_its_firs
     assert first["events"] == [e.to_dict() for e in events]
     assert second["events"] == [e.to_dict() for e in change.events]
     assert project_doc["pendingEvents"] == second["events"]  # the latest write's batch only
-    assert project_doc["eventLayout"] == "batch"
 
 
 @pytest.mark.asyncio
@@ -102,56 +89,3 @@ async def test_a_restarted_instance_makes_sure_of_the_previous_batch_once_then_c
     recorded = await restarted.project_events("p-restart")
     assert recorded == events + change_a.events + change_b.events + change_c.events
     assert [d["type"] for d in await partition(restarted, "p-restart")] == ["events"] * 4 + ["project"]
-
-
-@pytest.mark.asyncio
-async def test_projects_in_the_per_event_layout_are_read_and_continue_in_batches(open_store: Opener) -> None:
-    store = await open_store()
-    project, events = make_project("p-legacy")
-    change_a = confirm(project, "a")
-    history = events + change_a.events
-    await write_legacy(store, project, pending=change_a.events, recorded=history)
-
-    assert await store.project_events("p-legacy") == history
-
-    count_operations(store).reset()
-    change_b, _ = await update_project(store, "p-legacy", lambda p: confirm(p, "b"), lambda c: c.events)
-    # The pending events of the old version are made sure of one by one (each answers 409),
-    # once; from then on the project is in batches.
-    assert count_operations(store).counts == {"read": 1, "create": len(change_a.events) + 1, "replace": 1}
-    count_operations(store).reset()
-    change_c, _ = await update_project(store, "p-legacy", lambda p: confirm(p, "c"), lambda c: c.events)
-    assert count_operations(store).counts == {"read": 1, "create": 1, "replace": 1}
-
-    recorded = await store.project_events("p-legacy")
-    assert recorded == history + change_b.events + change_c.events
-    types = [d["type"] for d in await partition(store, "p-legacy")]
-    assert types.count("event") == len(history) and types.count("events") == 2
-
-
-@pytest.mark.asyncio
-@pytest.mark.parametrize("who", ["reader", "writer"])
-async def test_per_event_pending_events_left_half_recorded_are_completed_once(open_store: Opener, who: str) -> None:
-    # The per-event layout crashed after recording the first of a write's three events.
-    store = await open_store()
-    project, events = make_project("p-half")
-    change_a = confirm(project, "a")
-    assert len(change_a.events) == 3
-    await write_legacy(store, project, pending=change_a.events, recorded=events + change_a.events[:1])
-    later: list[Event] = []
-
-    if who == "reader":
-        assert await store.project_events("p-half") == events + change_a.events
-        docs = await partition(store, "p-half")
-        batch = [d for d in docs if d["type"] == "events"]
-        assert [d["id"] for d in batch] == [change_a.events[1].id]  # the missing ones, named by the first
-        assert batch[0]["events"] == [e.to_dict() for e in change_a.events[1:]]
-    else:
-        change_b, _ = await update_project(store, "p-half", lambda p: confirm(p, "b"), lambda c: c.events)
-        later = change_b.events
-
-    reopened = await open_store()
-    assert await reopened.project_events("p-half") == events + change_a.events + later
-    if who == "writer":
-        types = [d["type"] for d in await partition(reopened, "p-half")]
-        assert types.count("event") == len(events) + 3 and types.count("events") == 1
