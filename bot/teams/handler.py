@@ -415,11 +415,17 @@ class ActivationBot(TeamsActivityHandler):
         await turn_context.send_activity(refusal or t("setup.form_closed", language))
 
     async def _roster(self, turn_context: TurnContext) -> list[RosterMember]:
+        """The team's members in a channel, else the chat's. The team id is read here:
+        TeamsInfo.get_paged_members finds it by building TeamsChannelData from every key of
+        channelData, and msrest warns about the two it has no field for (teamsTeamId,
+        teamsChannelId, which Teams sends in every channel)."""
         members: list[RosterMember] = []
         token: str | None = None
+        team_id = self._target(turn_context).team_id
         try:
             while True:
-                page = await TeamsInfo.get_paged_members(turn_context, token, 200)
+                page = await (TeamsInfo.get_paged_team_members(turn_context, team_id, token, 200) if team_id
+                              else TeamsInfo.get_paged_members(turn_context, token, 200))
                 for member in page.members or []:
                     account: TeamsChannelAccount = member
                     members.append(RosterMember(str(account.aad_object_id or account.id).lower(), account.name or "",
