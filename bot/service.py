@@ -356,6 +356,23 @@ class ActivationService:
             return False
         return True
 
+    async def first_delivery(self, conversation_id: str, activity_id: str, now: datetime) -> bool:
+        """True the first time an activity id is handled in a conversation, on any instance; False
+        for Teams redelivering it (a create-only write: the marker is the lock)."""
+        try:
+            await self.store.write_document(self._activity_key(conversation_id, activity_id), {"at": now.isoformat()}, "")
+        except AlreadyExists:
+            return False
+        return True
+
+    async def forget_delivery(self, conversation_id: str, activity_id: str) -> None:
+        """The activity's turn failed: a redelivery may try again."""
+        await self.store.delete_document(self._activity_key(conversation_id, activity_id))
+
+    @staticmethod
+    def _activity_key(conversation_id: str, activity_id: str) -> str:
+        return user_key("activity", conversation_id.split(";messageid=")[0], activity_id)
+
     async def forget_greeting(self, conversation_id: str) -> None:
         """The bot was removed from the conversation: adding it again greets again."""
         await self.store.delete_document(user_key("greeted", conversation_id.split(";messageid=")[0]))

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -59,6 +59,21 @@ class Delivered:
     detail: str = ""
     job: bool = False
 
+
+
+def _note_thread(project: Project, item: OutboxItem, channel: ConversationTarget) -> ConversationTarget:
+    """Where a channel note goes: a note about one task's change is a reply in the thread of
+    that task's card in the channel (Teams threads a message sent to the conversation
+    `<channel id>;messageid=<root activity id>`); notes about several tasks, only newly ready
+    ones, or a task whose channel card is not known, start a new message in the channel."""
+    keys = {str(change.get("key", "")) for change in item.params.get("changes", [])}
+    record = project.tasks.get(keys.pop()) if len(keys) == 1 else None
+    base = channel.conversation_id.split(";messageid=")[0]
+    for copy in record.card_copies if record is not None else ():
+        if copy.conversation_id.split(";messageid=")[0] == base:
+            thread = copy.conversation_id if ";messageid=" in copy.conversation_id else f"{base};messageid={copy.activity_id}"
+            return replace(channel, conversation_id=thread)
+    return channel
 
 
 class OutboxSender:
@@ -194,6 +209,8 @@ class OutboxSender:
         rendered = await self.renderer.render(project, item, viewer, language)
         if rendered is None:
             return Delivered(item.id, Settled.SKIPPED, [], "nothing to say any more")
+        if item.kind is OutboxKind.CHANNEL_NOTE:
+            target = _note_thread(project, item, target)
         activity_id = await self.messenger.send(target, rendered)
         keeps_copy = item.kind in (OutboxKind.TASK_CARD, OutboxKind.BLOCKED_ALERT) and activity_id
         return Delivered(item.id, Settled.SENT, [(key, CardCopy(target.conversation_id, activity_id))] if keeps_copy else [])

@@ -8,6 +8,7 @@ answered by updating the card's message.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -57,6 +58,8 @@ CARD_RESPONSE_TYPE = "application/vnd.microsoft.card.adaptive"
 TASK_VERBS = {a.value: a for a in (Action.CONFIRM, Action.BLOCK, Action.UNBLOCK, Action.NOT_APPLICABLE, Action.REOPEN,
                                    Action.CONFIRM_ON_BEHALF)}
 MAX_ID_LENGTH = 200
+# Commands a redelivery would carry out twice: post a digest, move a date, open the set-up form.
+ONCE_COMMANDS = frozenset({"digest_post", "foc", "port_date", "new_project"})
 
 
 def tenant_of(activity: Activity) -> str:
@@ -73,6 +76,19 @@ class Here:
 
     personal: bool
     project_id: str | None
+
+
+def _handled_once(activity: Activity) -> bool:
+    """Whether a redelivery of this activity (same id) must not be handled again: messages that
+    change something (ONCE_COMMANDS, the set-up form's submit). Card actions are not guarded:
+    the task revision they carry makes a repeat change nothing, and guarding them would cost
+    every click a store write."""
+    if activity.type != ActivityTypes.message or not activity.id:
+        return False
+    if isinstance(activity.value, dict):
+        return activity.value.get("verb") == SETUP_VERB
+    typed = TurnContext.remove_recipient_mention(activity) if activity.recipient is not None else activity.text
+    return parse_command((typed or "").strip()).name in ONCE_COMMANDS
 
 
 def _known_zone(name: str) -> bool:
@@ -138,8 +154,19 @@ class ActivationBot(TeamsActivityHandler):
                 await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response,
                                                           value=_invoke_error(403, "tenant not allowed")))
             return
+        activity = turn_context.activity
+        guarded = _handled_once(activity)
         try:
-            await super().on_turn(turn_context)
+            if guarded and not await self.service.first_delivery(activity.conversation.id, str(activity.id), self.clock()):
+                log.info("activity %s redelivered: answered already", activity.id)
+                return
+            try:
+                await super().on_turn(turn_context)
+            except BaseException:
+                if guarded:  # not done after all: Teams' redelivery may do it
+                    with contextlib.suppress(StorageError):
+                        await self.service.forget_delivery(activity.conversation.id, str(activity.id))
+                raise
         except (StorageError, TimeoutError) as error:
             await self._apologise(turn_context, error)
             return
@@ -415,11 +442,17 @@ class ActivationBot(TeamsActivityHandler):
         await turn_context.send_activity(refusal or t("setup.form_closed", language))
 
     async def _roster(self, turn_context: TurnContext) -> list[RosterMember]:
+        """The team's members in a channel, else the chat's. The team id is read here:
+        TeamsInfo.get_paged_members finds it by building TeamsChannelData from every key of
+        channelData, and msrest warns about the two it has no field for (teamsTeamId,
+        teamsChannelId, which Teams sends in every channel)."""
         members: list[RosterMember] = []
         token: str | None = None
+        team_id = self._target(turn_context).team_id
         try:
             while True:
-                page = await TeamsInfo.get_paged_members(turn_context, token, 200)
+                page = await (TeamsInfo.get_paged_team_members(turn_context, team_id, token, 200) if team_id
+                              else TeamsInfo.get_paged_members(turn_context, token, 200))
                 for member in page.members or []:
                     account: TeamsChannelAccount = member
                     members.append(RosterMember(str(account.aad_object_id or account.id).lower(), account.name or "",

@@ -41,6 +41,9 @@ class Conversation:
     def channel_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"tenant": {"id": self.tenant_id}}
         if self.kind == "channel":
+            # Teams sends the ids twice: flat (teamsTeamId, teamsChannelId) and as objects.
+            data["teamsTeamId"] = self.team_id
+            data["teamsChannelId"] = self.channel_id
             data["team"] = {"id": self.team_id, "name": "Contoso Activation"}
             data["channel"] = {"id": self.channel_id, "name": "General"}
         return data

@@ -99,7 +99,10 @@ async def test_a_redelivered_submit_is_told_the_project_exists(harness: Harness)
     assert project_id and CREATED in texts(harness, TEAM.id)[-1]
     delivered = len(harness.standin.delivered)
 
-    await harness.post(submit)  # Teams retries the same activity
+    await harness.post(submit)  # Teams retries the same activity: handled once (item 8), not answered again
+    assert len(harness.standin.delivered) == delivered
+
+    await harness.post({**submit, "id": f"{submit['id']}-again"})  # the PM presses Create project again
 
     reply = texts(harness, TEAM.id)[-1]
     assert "already holds" in reply and "Contoso" in reply and "didn't get that" not in reply, reply
