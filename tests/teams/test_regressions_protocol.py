@@ -15,6 +15,7 @@ import pytest
 from bot.config import Settings
 from bot.storage.contract import user_key
 from tests.security.scenario import READY, started_project
+from tests.support.store_counting import count_operations
 from tests.support.teams_activities import Conversation, TeamsUser, card_action, card_submit, channel, message, personal
 from tests.teams.conftest import ADMIN, CUSTOMER, PM, STRANGER, TEAM, TENANT, Harness, harness_env, running_harness
 from tests.teams.flows import actions_of, create_project, setup_values
@@ -180,9 +181,9 @@ async def test_a_click_costs_no_store_write_for_the_redelivery_guard(harness: Ha
                   "status": message(PM, TEAM, "status", harness.service_url),
                   "foc": message(PM, TEAM, "foc 2027-01-22", harness.service_url)}
     for name, activity in activities.items():
-        store.operations.reset()
+        count_operations(store).reset()
         await harness.post(activity, settle=False)  # the turn's own operations, not the delivery's
-        costs[name] = dict(store.operations.counts)
+        costs[name] = dict(count_operations(store).counts)
         await harness.runtime.settle()
     logging.getLogger(__name__).info("store operations per turn: %s", costs)
     markers = {name: await store.read_document(user_key("activity", a["conversation"]["id"], a["id"]))
