@@ -1,19 +1,12 @@
 """The Cloud Voice for Teams licensing check, as pure data and a pure evaluation (SDK-free).
 
-Input is what Microsoft Graph answers: `GET /subscribedSkus` (what the tenant bought, prepaid
-and consumed units) and `GET /users/{id}/licenseDetails` per person (their licences and the
-service plans in each). A person can make and take calls through our Direct Routing when a
-licence gives them the **Teams Phone** service plan (`MCOEV`): the Teams Phone Standard
-add-on (SKU `MCOEV`) or a suite that includes it (E5/A5: `SPE_E5`, `ENTERPRISEPREMIUM`,
-`M365EDU_A5_FACULTY`...). We look at service plans, not SKU names, so suites we do not know
-by name still count, and a plan an admin turned off inside a suite does not.
-
-Common-area phones use the Teams Shared Devices licence (SKU `MCOCAP`); auto attendants and
-call queues use resource accounts with the free Teams Phone Resource Account licence (SKU
-`PHONESYSTEM_VIRTUALUSER`, plan `MCOEV_VIRTUALUSER`).
-
-`LicensingReport.lines(language)` gives the short lines a task card shows (their words are the
-catalogue's "licences.*" entries, bot/domain/catalogue.py).
+From what Microsoft Graph answers (`/subscribedSkus`, `/users/{id}/licenseDetails`): a person
+can call through Direct Routing when a licence gives them the Teams Phone service plan
+(`MCOEV`), whether the Teams Phone Standard add-on or a suite that includes it (E5/A5). We look
+at service plans, not SKU names, so unknown suites still count and a plan turned off does not.
+Common-area phones need the Shared Devices licence (`MCOCAP`); auto attendants and call queues,
+resource accounts with the free Resource Account licence (`MCOEV_VIRTUALUSER`).
+`LicensingReport.lines(language)` gives a task card's short lines (catalogue "licences.*").
 """
 
 from __future__ import annotations

@@ -1,28 +1,13 @@
-"""Inbound authentication for the Teams edge: botbuilder's own Bot Framework token
-validation, wrapped so that every bad token is a clean 401.
+"""Inbound authentication for the Teams edge: botbuilder's Bot Framework token validation,
+wrapped so that every bad token is a clean 401 (botbuilder 4.17.1 answers most with a 500).
 
-What botbuilder 4.17.1 does on its own (see /work/shared/notes/teams-platform.md):
-expired, not-yet-valid, forged, HS256, alg-none, garbage, unknown-key and unendorsed
-tokens raise arbitrary exceptions (HTTP 500 instead of 401).
-
-What this module does about it:
-
-* ``TeamsBotAuthentication`` is the ``BotFrameworkAuthentication`` the CloudAdapter uses.
-  It checks the cheap, unverified facts first (``Bearer`` scheme, JWT shape, RS256,
-  a key id, issuer ``https://api.botframework.com``, audience = our app id, an ``exp``,
-  a ``serviceurl`` equal to the activity's, a key that endorses the activity's channel),
-  then runs botbuilder's full validation (signature, lifetime with its 5-minute skew,
-  issuer, audience through the credentials factory, serviceUrl, endorsements). Anything
-  that fails either step raises ``Unauthorized`` (a ``PermissionError``): the caller
-  answers 401 and the bot never runs. Only "the signing keys cannot be fetched at all"
-  is different (``SigningKeysUnavailable``, answered 503 with Retry-After: not the caller's fault).
-  The keys come from bot/teams/signing_keys.py. What the interface asks for outbound
-  (connector factories, user token clients) is the ``BotConnector``'s (bot/teams/connector.py).
-* The metadata URL (``BOT_OPENID_METADATA_URL``, or the public cloud's) goes to botbuilder
-  per instance through ``ConfigurationBotFrameworkAuthentication``'s parameterized
-  settings; ``ChannelValidation.open_id_metadata_endpoint`` (a class attribute) is never
-  touched. The parameterized settings are the public cloud's constants, so production
-  and tests run the same code path.
+`TeamsBotAuthentication` checks the cheap unverified facts first (Bearer, JWT shape, RS256,
+a key id, issuer, audience, expiry, serviceurl, the key's channel endorsement), then runs
+botbuilder's full validation; either failing raises `Unauthorized` and the bot never runs.
+Signing keys that cannot be fetched at all raise `SigningKeysUnavailable` (answered 503).
+Keys come from bot/teams/signing_keys.py; what the interface asks for outbound is the
+`BotConnector`'s (bot/teams/connector.py). The metadata URL is passed per instance through
+botbuilder's parameterized settings, so production and tests run the same code path.
 """
 
 from __future__ import annotations

@@ -3,21 +3,12 @@ embedded SQLite store, on the real playbooks.
 
     python tests/bench/cosmos_ops.py [--quick]
 
-Prints one JSON object per line: {name, value, unit, baseline?, ratio?}. Round trips per
-operation by kind (read, replace, create, ...) for each store, mean and max, and p50/p95
-latency of each operation; Cosmos figures carry the SQLite figure measured in the same run
-as `baseline` and `ratio` = cosmos / sqlite. `run(quick)` returns the same rows for a
-master bench runner.
-
-Operations: `confirmation` (update_project confirming a ready task on behalf, on projects of
-every playbook and option), `status_read`, `create_project`, `list_projects`,
-`project_events`, `directory_write`/`directory_read`, and `confirmation_restarted`: the
-first confirmation of each project by a freshly opened store on the same data (a restart,
-or another replica), which on Cosmos also makes sure of the previous write's event batch.
-The target on Cosmos: a confirmation is at most 1 read, 1 replace and 1 create (the events
-of one write are one batch document), a status read 1 read. The local server runs in
-memory on loopback: absolute Cosmos latencies here say nothing about Azure (expect a few ms
-per point operation in-region); the op counts do.
+Prints one JSON object per line: round trips per operation by kind for each store (mean and
+max) and p50/p95 latency; Cosmos rows carry the SQLite figure of the same run as `baseline`.
+Operations: confirmation, status read, create project, list projects, project events,
+directory write/read, and the first confirmation by a freshly opened store (a restart). The
+target on Cosmos: a confirmation is at most 1 read, 1 replace and 1 create. The local server
+runs in memory: its latencies say nothing about Azure; the op counts do.
 """
 
 from __future__ import annotations
