@@ -58,7 +58,7 @@ async def test_every_connector_call_goes_out_on_the_connectors_one_session(harne
     chat = personal(CUSTOMER)
     status, _ = await harness.post(message(CUSTOMER, chat, "help", harness.service_url))  # a reply in the turn
     assert status in (200, 201)
-    messenger = harness.runtime.sender.messenger.inner
+    messenger = harness.runtime.delivery.sender.messenger.inner  # type: ignore[attr-defined]
     via = ConversationTarget(TEAM.id, harness.service_url, TENANT)
     opened = await messenger.open_personal(via, PM.teams_id)  # botbuilder's create_conversation
     activity_id = await messenger.send(opened, {"type": "AdaptiveCard", "version": "1.5", "body": []})  # REST
