@@ -47,12 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("ANONYMOUS MODE: no MicrosoftAppId, requests are NOT authenticated. For local use only.")
     try:
         if args.command in (None, "serve"):
-            from bot.app import create_app, settle_memory_for_serving
+            from bot.app import SHUTDOWN_REQUEST_SECONDS, create_app, settle_memory_for_serving
 
             log.info("serving on %s:%s with the %s store", settings.host, settings.port, settings.store_kind)
             app = create_app(settings)
             app.on_startup.append(settle_memory_for_serving)  # runs after the runtime is built
-            web.run_app(app, host=settings.host, port=settings.port, print=None)
+            # run_app turns SIGTERM and SIGINT into a graceful stop; its shutdown_timeout (60 s by
+            # default) bounds how long a request in flight holds it (bot/app.py).
+            web.run_app(app, host=settings.host, port=settings.port, print=None, shutdown_timeout=SHUTDOWN_REQUEST_SECONDS)
             return 0
         if args.command == "jobs":
             from bot.jobs import run_due

@@ -39,8 +39,13 @@ from bot.teams.tokens import TeamsBotAuthentication, Unauthorized, bearer_token,
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
-# Container platforms kill a process about 30 s after SIGTERM: deliveries in flight get a few
-# seconds, then stop and leave what they had not sent owed (the next process sweeps at start-up).
+# Container platforms kill a process about 30 s after SIGTERM; ours ends within about 6 s, even
+# with every send stuck on a connector that never answers. A request in flight gets
+# SHUTDOWN_REQUEST_SECONDS (aiohttp's shutdown_timeout; a handler stuck on a send holds it twice
+# that: aiohttp waits, cancels the request's body, waits again, then cancels the handler).
+# Deliveries get SHUTDOWN_DRAIN_SECONDS from SIGTERM, then stop and leave what they had not sent
+# owed, their lease given back: the next process sends it at start-up.
+SHUTDOWN_REQUEST_SECONDS = 2.0
 SHUTDOWN_DRAIN_SECONDS = 5.0
 
 
@@ -70,14 +75,28 @@ class Runtime:
     graph: GraphClient | None = None
     # The bot's own record of the last activities it accepted (tests and troubleshooting), bounded.
     received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
+    drain_deadline: float | None = None  # event-loop time the deliveries must stop by, once stopping
 
     async def settle(self) -> None:
         """Wait for the background deliveries (tests and jobs)."""
         await self.delivery.settle()
 
+    def stopping(self) -> None:
+        """Shutdown began (SIGTERM): the scheduler starts no new run, and the deliveries' few
+        seconds count from now, not from when the requests in flight are done."""
+        self.scheduler.stop()
+        if self.drain_deadline is None:
+            self.drain_deadline = asyncio.get_running_loop().time() + SHUTDOWN_DRAIN_SECONDS
+
+    def drain_left(self, drain_timeout: float = SHUTDOWN_DRAIN_SECONDS) -> float:
+        """Seconds deliveries may still go on: `drain_timeout`, or what is left of it once stopping."""
+        if self.drain_deadline is None:
+            return drain_timeout
+        return min(drain_timeout, max(self.drain_deadline - asyncio.get_running_loop().time(), 0.0))
+
     async def close(self, drain_timeout: float = SHUTDOWN_DRAIN_SECONDS) -> None:
         """Give deliveries in flight a few seconds, then close every connection the runtime opened."""
-        await self.delivery.stop(drain_timeout)
+        await self.delivery.stop(self.drain_left(drain_timeout))
         if self.graph is not None:
             await self.graph.close()
         authentication = self.adapter.bot_framework_authentication
@@ -206,8 +225,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
         activity = Activity().deserialize(body)
     except Exception:  # noqa: BLE001 - msrest raises many kinds on bad shapes
         return web.json_response({"error": "malformed activity"}, status=400)
-    if not activity.conversation or not activity.conversation.id or not activity.service_url:
-        return web.json_response({"error": "activity needs conversation.id and serviceUrl"}, status=400)
+    if not activity.conversation or not activity.conversation.id or not activity.service_url or activity.recipient is None:
+        # No recipient, no bot to answer as: botbuilder's replies and mention handling need it.
+        return web.json_response({"error": "activity needs conversation.id, recipient and serviceUrl"}, status=400)
     try:
         authenticated = await runtime.adapter.bot_framework_authentication.authenticate_request(activity, auth_header or None)
     except Unauthorized as refused:
@@ -278,13 +298,22 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
         if settings.scheduler_enabled if scheduler is None else scheduler:
             sweeper = asyncio.get_running_loop().create_task(runtime.scheduler.run_forever())
         yield
+        runtime.stopping()  # once serving, on_shutdown did already (it is idempotent)
         if sweeper:
+            # The run in progress may finish its sends in the deliveries' time, then it is cancelled
+            # (its drains give their leases back).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(sweeper), runtime.drain_left())
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
         await runtime.close()
 
+    async def stopping(app: web.Application) -> None:
+        app[RUNTIME_KEY].stopping()  # before aiohttp waits for the requests in flight
+
     app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(stopping)
     return app
 
 

@@ -13,6 +13,7 @@ Safe with several bot instances on one store:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
@@ -136,6 +137,11 @@ class Scheduler:
     def __init__(self, work: ScheduledWork, delivery: Delivery) -> None:
         self.work = work
         self.delivery = delivery
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Shutdown: `run_forever` ends after the run in progress (or at once, between runs)."""
+        self._stopping.set()
 
     async def run_due(self) -> dict[str, int]:
         """Everything time has made due: weekly digests, portfolio digests, reminders, the outbox."""
@@ -150,13 +156,14 @@ class Scheduler:
 
     async def run_forever(self, interval: float = SWEEP_SECONDS) -> None:
         """Run what is due at start-up (after a restart nothing owed waits a whole interval), then
-        every `interval` seconds; a failed run is logged and the next one retries."""
-        while True:
+        every `interval` seconds until `stop`; a failed run is logged and the next one retries."""
+        while not self._stopping.is_set():
             try:
                 await self.run_due()
             except Exception:
                 log.warning("scheduled run failed", exc_info=True)
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), interval)
 
 
 class ScheduledWork:

@@ -10,7 +10,6 @@ catches up on whatever a failed or crashed drain left owed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from typing import Any, Protocol
@@ -114,8 +113,10 @@ class Delivery:
     async def stop(self, timeout: float) -> None:
         """Let the background drains finish for up to `timeout` seconds, then cancel them: a
         cancelled drain gives its lease back and leaves what it had not sent owed."""
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(self.settle(), timeout)
+        except TimeoutError:
+            log.info("deliveries still sending at shutdown stopped: what they had not sent stays owed")
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*list(self._background), return_exceptions=True)

@@ -29,6 +29,7 @@ from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelAccount
+from msrest.exceptions import DeserializationError
 
 from bot.commands import Command, parse_command
 from bot.domain.authorization import Action, Actor, decide
@@ -521,7 +522,10 @@ class ActivationBot(TeamsActivityHandler):
     # -- card actions ---------------------------------------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != CARD_ACTION_INVOKE:
-            return await super().on_invoke_activity(turn_context)
+            try:
+                return await super().on_invoke_activity(turn_context)
+            except DeserializationError:  # botbuilder reads the value of an invoke it knows into its model
+                return _invoke_error(400, "the invoke's value is not of its kind")
         value = turn_context.activity.value
         action = value.get("action") if isinstance(value, dict) else None
         if not isinstance(action, dict) or not isinstance(action.get("verb"), str):

@@ -28,7 +28,9 @@ from jwt.algorithms import RSAAlgorithm
 from bot.app import RUNTIME_KEY, create_app
 from bot.config import Settings
 from tests.support.connector_standin import ConnectorStandIn
-from tests.teams.conftest import PM, TENANT, FakeClock, Harness, roster_accounts
+from tests.teams.conftest import PM, TENANT, FakeClock, Harness, no_error_logged, roster_accounts
+
+__all__ = ["no_error_logged"]  # autouse here too: the security suite drives the same bot
 
 APP_ID = "0b5e6b1e-7d6f-4a4e-9d0c-5a1f3e2d4c6b"
 OTHER_APP_ID = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"

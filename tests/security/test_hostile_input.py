@@ -125,6 +125,25 @@ async def test_malformed_card_data_gets_a_typed_error_and_changes_nothing(anon: 
     assert await project_snapshot(anon, project.id) == before
 
 
+async def test_a_message_naming_no_recipient_is_refused_not_failed(anon: SecureHarness) -> None:
+    """With no recipient there is no bot to answer as: a 400, where botbuilder's mention handling
+    failed the turn (an ERROR and an apology)."""
+    activity = message(ADMIN, personal(ADMIN), "status", anon.service_url)
+    activity["recipient"] = None
+    status, body = await anon.post(activity)
+    assert status == 400 and "recipient" in body["error"]
+    assert anon.standin.activities_in(personal(ADMIN).id) == []
+
+
+@pytest.mark.parametrize("name", ["composeExtension/query", "actionableMessage/executeAction", "fileConsent/invoke"])
+async def test_an_invoke_whose_value_is_not_of_its_kind_gets_a_typed_error(anon: SecureHarness, name: str) -> None:
+    """botbuilder reads these invokes' values into its models: a list there failed the turn."""
+    activity = card_action(ADMIN, personal(ADMIN), "confirm", {}, anon.service_url)
+    activity["name"], activity["value"] = name, [1, 2]
+    status, body = await anon.post(activity)
+    assert status == 200 and body["type"] == "application/vnd.microsoft.error" and body["statusCode"] == 400, body
+
+
 async def test_block_reasons_are_capped_at_500_characters(anon: SecureHarness) -> None:
     project = await started_project(anon)
     data = await project.data(anon, READY)

@@ -384,6 +384,7 @@ async def test_failed_auth_logs_no_token_or_password(secure: SecureHarness, capl
     assert APP_PASSWORD not in caplog.text and OUTBOUND_TOKEN not in caplog.text
 
 
+@pytest.mark.allows_error_log("the turn is made to fail")
 async def test_failing_turn_logs_no_secret_and_shows_only_a_reference(secure: SecureHarness,
                                                                       caplog: pytest.LogCaptureFixture,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
@@ -399,6 +400,8 @@ async def test_failing_turn_logs_no_secret_and_shows_only_a_reference(secure: Se
     assert status in (200, 201)
     reply = secure.standin.activities_in(personal(CUSTOMER).id)[-1]["text"]
     assert "ref." in reply and "RuntimeError" not in reply and APP_PASSWORD not in reply and "connection failed" not in reply
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
+        f"unhandled error in turn (ref {reply[-9:-1]}): RuntimeError"]  # logged with the user's reference, type only
     for part in token.split("."):
         assert part not in caplog.text
     assert OUTBOUND_TOKEN not in caplog.text

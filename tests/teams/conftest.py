@@ -3,7 +3,8 @@ bot sends, and Teams users in two tenants."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,21 @@ STRANGER = TeamsUser("29:stranger", "aaaaaaaa-0000-0000-0000-000000000009", "Sam
 INTRUDER = TeamsUser("29:intruder", "bbbbbbbb-0000-0000-0000-000000000001", "Ian Intruder", OTHER_TENANT)
 TEAM = channel("activation", TENANT)
 ROSTER = [PM, CUSTOMER, ADMIN, SIGNER, TECH, SALES, SUPPORT, PARTNER, STRANGER]
+
+
+@pytest.fixture(autouse=True)
+def no_error_logged(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A protocol test fails when the bot logged an ERROR (issue 22: none in the whole suite). A
+    test that provokes one on purpose says so, `@pytest.mark.allows_error_log("why")`, and must
+    then provoke it. Read at teardown, from every phase: `caplog.records` holds the current one only."""
+    yield
+    errors = [f"{r.name}: {r.getMessage()}" for when in ("setup", "call", "teardown")
+              for r in caplog.get_records(when) if r.levelno >= logging.ERROR]
+    allowed = request.node.get_closest_marker("allows_error_log")
+    if allowed is None:
+        assert errors == [], f"the bot logged an ERROR: {errors}"
+    else:
+        assert errors, f"marked allows_error_log({allowed.args[0] if allowed.args else ''!r}) but no ERROR was logged"
 
 
 class FakeClock:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -24,14 +24,6 @@ pytestmark = pytest.mark.regressions
 SECOND_CHANNEL = channel("second-activation", TENANT)
 NOT_PM = "Only a provider project manager can do this."
 WHICH_PROJECT = "You have several projects: type this in the project's channel."
-
-
-@pytest.fixture(autouse=True)
-def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    caplog.set_level(logging.INFO)
-    yield
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not errors, errors
 
 
 async def answer(harness: Harness, user: TeamsUser, where: Conversation, text: str) -> str:
