@@ -75,7 +75,6 @@ class Runtime:
     graph: GraphClient | None = None
     # The bot's own record of the last activities it accepted (tests and troubleshooting), bounded.
     received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
-    drain_deadline: float | None = None  # event-loop time the deliveries must stop by, once stopping
 
     async def settle(self) -> None:
         """Wait for the background deliveries (tests and jobs)."""
@@ -83,20 +82,13 @@ class Runtime:
 
     def stopping(self) -> None:
         """Shutdown began (SIGTERM): the scheduler starts no new run, and the deliveries' few
-        seconds count from now, not from when the requests in flight are done."""
+        seconds count from now."""
         self.scheduler.stop()
-        if self.drain_deadline is None:
-            self.drain_deadline = asyncio.get_running_loop().time() + SHUTDOWN_DRAIN_SECONDS
+        self.delivery.stop_within(SHUTDOWN_DRAIN_SECONDS)
 
-    def drain_left(self, drain_timeout: float = SHUTDOWN_DRAIN_SECONDS) -> float:
-        """Seconds deliveries may still go on: `drain_timeout`, or what is left of it once stopping."""
-        if self.drain_deadline is None:
-            return drain_timeout
-        return min(drain_timeout, max(self.drain_deadline - asyncio.get_running_loop().time(), 0.0))
-
-    async def close(self, drain_timeout: float = SHUTDOWN_DRAIN_SECONDS) -> None:
+    async def close(self) -> None:
         """Give deliveries in flight a few seconds, then close every connection the runtime opened."""
-        await self.delivery.stop(self.drain_left(drain_timeout))
+        await self.delivery.stop(SHUTDOWN_DRAIN_SECONDS)
         if self.graph is not None:
             await self.graph.close()
         authentication = self.adapter.bot_framework_authentication
@@ -303,7 +295,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
             # The run in progress may finish its sends in the deliveries' time, then it is cancelled
             # (its drains give their leases back).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(sweeper), runtime.drain_left())
+                await asyncio.wait_for(asyncio.shield(sweeper), runtime.delivery.time_left(SHUTDOWN_DRAIN_SECONDS))
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper

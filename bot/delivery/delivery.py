@@ -33,6 +33,7 @@ class Delivery:
         self.sender = sender
         self._again: dict[str, bool] = {}  # projects with a drain running here: asked again meanwhile?
         self._background: set[asyncio.Task[Any]] = set()
+        self._stop_at: float | None = None  # event-loop time deliveries must end by, once stopping
 
     @property
     def draining(self) -> frozenset[str]:
@@ -110,11 +111,24 @@ class Delivery:
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
+    def stop_within(self, seconds: float) -> None:
+        """Shutdown began: deliveries may go on for `seconds` more, counted from now (not from when
+        the requests in flight are done). Asked again, the first deadline stands."""
+        if self._stop_at is None:
+            self._stop_at = asyncio.get_running_loop().time() + seconds
+
+    def time_left(self, seconds: float) -> float:
+        """`seconds`, or less when a shutdown deadline comes sooner."""
+        if self._stop_at is None:
+            return seconds
+        return min(seconds, max(self._stop_at - asyncio.get_running_loop().time(), 0.0))
+
     async def stop(self, timeout: float) -> None:
-        """Let the background drains finish for up to `timeout` seconds, then cancel them: a
-        cancelled drain gives its lease back and leaves what it had not sent owed."""
+        """Let the background drains finish for up to `timeout` seconds (or until the deadline of
+        `stop_within`), then cancel them: a cancelled drain gives its lease back and leaves what it
+        had not sent owed."""
         try:
-            await asyncio.wait_for(self.settle(), timeout)
+            await asyncio.wait_for(self.settle(), self.time_left(timeout))
         except TimeoutError:
             log.info("deliveries still sending at shutdown stopped: what they had not sent stays owed")
         for task in list(self._background):
