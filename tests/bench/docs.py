@@ -316,6 +316,14 @@ clients, p99 1,573 ms, 21.0 ms of CPU per click) on this machine.
     lease write encodes the whole project), delivery trailing the last click 3.3 → 1.8 s, 0 limit
     violations in both.
 
+16. **Every read and write (de)serialised all task records slowly** (`bot/domain/project.py`,
+    `TaskRecord.to_dict`/`from_dict`). A sampling profile of the bot under 50 clients (py-spy) put
+    `Project.from_dict` and `to_dict` at a fifth of its samples. The two task-record methods now
+    skip helper calls for absent dates, construct positionally and look states up in a table; the
+    documents are the same. For 83 tasks: from_dict 0.44 → 0.19 ms, to_dict 0.28 → 0.20 ms. Full
+    run before and after it on this machine: 105.6 → 117.5 clicks/s (2.03 → 2.21 times the bare
+    bot), p99 0.56 → 0.48 of the bare bot's.
+
 Where the confirm path stands now: {rps} clicks/s at 50 clients, p99 {p99} ms, {cpu} ms of CPU per
 click, all on one event loop.
 """
