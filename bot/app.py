@@ -217,9 +217,14 @@ async def messages(request: web.Request) -> web.StreamResponse:
         activity = Activity().deserialize(body)
     except Exception:  # noqa: BLE001 - msrest raises many kinds on bad shapes
         return web.json_response({"error": "malformed activity"}, status=400)
-    if not activity.conversation or not activity.conversation.id or not activity.service_url or activity.recipient is None:
-        # No recipient, no bot to answer as: botbuilder's replies and mention handling need it.
-        return web.json_response({"error": "activity needs conversation.id, recipient and serviceUrl"}, status=400)
+    if (not activity.conversation or not activity.conversation.id or not activity.service_url or activity.recipient is None
+            or not activity.channel_id):
+        # No recipient, no bot to answer as: botbuilder's replies and mention handling need it;
+        # its bot state is keyed by the channel id.
+        return web.json_response({"error": "activity needs conversation.id, recipient, channelId and serviceUrl"},
+                                 status=400)
+    if any(entity is None for entity in activity.entities or []):
+        return web.json_response({"error": "activity entities must be objects"}, status=400)  # botbuilder reads each
     try:
         authenticated = await runtime.adapter.bot_framework_authentication.authenticate_request(activity, auth_header or None)
     except Unauthorized as refused:

@@ -135,6 +135,20 @@ async def test_a_message_naming_no_recipient_is_refused_not_failed(anon: SecureH
     assert anon.standin.activities_in(personal(ADMIN).id) == []
 
 
+@pytest.mark.parametrize("hole", ["no channelId", "a null entity"])
+async def test_a_message_botbuilder_cannot_read_is_refused_not_failed(anon: SecureHarness, hole: str) -> None:
+    """Found by the generated activities: botbuilder's bot state needs the channel id and its
+    mention handling reads every entity's type; either failed the turn with an ERROR."""
+    activity = message(ADMIN, TEAM, "my tasks", anon.service_url)
+    if hole == "no channelId":
+        del activity["channelId"]
+    else:
+        activity["entities"].append(None)
+    status, body = await anon.post(activity)
+    assert status == 400 and ("channelId" in body["error"] or "entities" in body["error"])
+    assert anon.standin.activities_in(TEAM.id) == []
+
+
 @pytest.mark.parametrize("name", ["composeExtension/query", "actionableMessage/executeAction", "fileConsent/invoke"])
 async def test_an_invoke_whose_value_is_not_of_its_kind_gets_a_typed_error(anon: SecureHarness, name: str) -> None:
     """botbuilder reads these invokes' values into its models: a list there failed the turn."""
