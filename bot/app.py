@@ -217,14 +217,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
         activity = Activity().deserialize(body)
     except Exception:  # noqa: BLE001 - msrest raises many kinds on bad shapes
         return web.json_response({"error": "malformed activity"}, status=400)
-    if (not activity.conversation or not activity.conversation.id or not activity.service_url or activity.recipient is None
-            or not activity.channel_id):
-        # No recipient, no bot to answer as: botbuilder's replies and mention handling need it;
-        # its bot state is keyed by the channel id.
-        return web.json_response({"error": "activity needs conversation.id, recipient, channelId and serviceUrl"},
-                                 status=400)
-    if any(entity is None for entity in activity.entities or []):
-        return web.json_response({"error": "activity entities must be objects"}, status=400)  # botbuilder reads each
+    if not activity.conversation or not activity.conversation.id or not activity.service_url or activity.recipient is None:
+        # No recipient, no bot to answer as: botbuilder's replies and mention handling need it.
+        return web.json_response({"error": "activity needs conversation.id, recipient and serviceUrl"}, status=400)
     try:
         authenticated = await runtime.adapter.bot_framework_authentication.authenticate_request(activity, auth_header or None)
     except Unauthorized as refused:
@@ -232,6 +227,12 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except SigningKeysUnavailable:
         log.warning("request deferred (503): the Bot Framework signing keys cannot be fetched")
         return web.json_response({"error": "cannot check the token now"}, status=503, headers={"Retry-After": "10"})
+    # After the token check (a token names its channel): botbuilder keys its bot state by the
+    # channel id and reads every entity's type.
+    if not activity.channel_id:
+        return web.json_response({"error": "activity needs channelId"}, status=400)
+    if any(entity is None for entity in activity.entities or []):
+        return web.json_response({"error": "activity entities must be objects"}, status=400)
     runtime.received.append(body)  # authenticated activities only
 
     async def logic(turn_context: Any) -> None:
