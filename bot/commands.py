@@ -152,7 +152,7 @@ def parse_command(text: str | None) -> Command:
             return Command(spec.name)
         if spec.argument is Argument.LANGUAGE:
             if rest not in ("en", "es"):
-                continue
+                return Command(spec.name, argument=rest[:40], problem="missing" if not rest else "format")
             return Command(spec.name, argument=rest)
         if spec.argument is Argument.DATE:
             return _dated(spec.name, rest)

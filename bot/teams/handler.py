@@ -280,6 +280,8 @@ class ActivationBot(TeamsActivityHandler):
             is_pm = actor.is_staff_pm or (project is not None and project.is_pm(actor.id))
             await turn_context.send_activity(_card_reply(help_card(language, is_pm, personal=here.personal,
                                                                    in_channel=conversation_type == "channel")))
+        elif command.name == "language" and command.problem:  # "language" alone, or "language fr"
+            await turn_context.send_activity(t("help.cmd.language", language))
         elif command.name == "language":
             chosen = parse_language(command.argument)
             await self.service.remember_user(actor.id, tenant_id=actor.tenant_id, language=chosen, chosen=True)
