@@ -14,6 +14,7 @@ from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project
 from bot.domain.questions import MAX_QUESTION_LENGTH, on_task, thread
 from bot.domain.text import Language
+from bot.domain.transitions import spec_of
 from cards.base import Element, execute, heading, plain, show_card, text
 from cards.dates import format_moment
 
@@ -86,3 +87,19 @@ def pm_menu_actions(view: PlanView) -> list[Element]:
 
 def when_text(moment: datetime, view: PlanView, timezone: str) -> str:
     return format_moment(moment, view.language, timezone)
+
+
+def open_question_lines(project: Project, library: PlaybookLibrary, language: Language, limit: int = 8) -> list[str]:
+    """Questions on tasks nobody has answered yet, for the status card."""
+    lines = []
+    for question in project.pm_plan.questions:
+        if not question.answers and question.key in project.tasks:
+            title = spec_of(library, question.key).title.get(language)
+            lines.append(f"“{title}”: {plain(question.asked.by_name)}: {plain(question.asked.text[:200])}")
+    return lines[-limit:]
+
+
+def moved_reason(project: Project, key: str) -> str:
+    """" (reason)" for a due date the PM moved, for the digest's dates that moved."""
+    reason = project.pm_plan.plan(key).due_reason if key in project.tasks else None
+    return f" ({plain(reason)})" if reason else ""

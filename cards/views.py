@@ -30,7 +30,7 @@ from bot.domain.text import Language
 from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
-from cards.plan import PlanView, plan_view
+from cards.plan import PlanView, moved_reason, open_question_lines, plan_view
 
 MAX_REFRESH_USERS = 60
 
@@ -169,6 +169,7 @@ class StatusView:
     complete: bool
     done: int
     total: int
+    questions: list[str] = field(default_factory=list)  # open questions on tasks (cards/plan.py)
 
 
 def status_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
@@ -228,6 +229,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         complete=project.is_complete(),
         done=done,
         total=len(project.tasks),
+        questions=open_question_lines(project, library, language),
     )
 
 
@@ -300,7 +302,8 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
         waiting_customer=[TaskLine(k, title_of(k), owners(k)) for k in digest.waiting["customer"]][:list_limit],
         waiting_provider=[TaskLine(k, title_of(k), owners(k)) for k in digest.waiting["provider"]][:list_limit],
         moved=[TaskLine(m.label_key, moved_label(m.label_key),
-                        f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}")
+                        f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}"
+                        + moved_reason(project, m.label_key))
                for m in digest.moved][:list_limit],
         complete=project.is_complete(),
     )

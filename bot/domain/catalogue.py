@@ -336,6 +336,7 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "refused.too_many_questions": _("Esta tarea ya tiene demasiadas preguntas.", "This task has too many questions already."),
     "refused.unknown_question": _("No encuentro esa pregunta.", "I can't find that question."),
     "question.thread": _("Preguntas", "Questions"),
+    "question.open": _("Preguntas sin responder", "Unanswered questions"),
     "question.ask": _("Hacer una pregunta", "Ask a question"),
     "question.label": _("Su pregunta", "Your question"),
     "question.send": _("Enviar pregunta", "Send question"),
@@ -372,6 +373,12 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "date.picker.foc": _("Fecha FOC del operador", "Carrier's FOC date"),
     "date.picker.port": _("Fecha de portabilidad solicitada", "Requested port date"),
     "date.picker.save": _("Guardar", "Save"),
+    "date.past_press_again": _("El {date} ya pasó. ¿Es correcto? Pulse **Guardar** otra vez para registrarlo; hasta entonces no cambio nada.",
+                               "{date} is in the past. Is that right? Press **Save** again to record it; until then nothing changes."),
+    "date.past_press_again_due": _("El {date} ya pasó. ¿Es correcto? Pulse **Mover vencimiento** otra vez para usarlo; hasta entonces no cambio nada.",
+                                   "{date} is in the past. Is that right? Press **Move due date** again to use it; until then nothing changes."),
+    "date.unchanged": _("No cambió ninguna fecha.", "No date changed."),
+    "date.no_porting": _("este proyecto no tiene portabilidad de números", "this project has no number porting"),
 
 }
 

@@ -26,6 +26,7 @@ from bot.domain.schedule import (
     waiting_on,
 )
 from bot.domain.transitions import spec_of
+from bot.domain.working_days import next_working_day
 
 
 def week_of(project: Project, moment: datetime) -> str:
@@ -41,6 +42,9 @@ def next_digest_at(project: Project, after: datetime) -> datetime:
     candidate = datetime.combine(day, project.digest.at, tzinfo=tz)
     if candidate <= local:
         candidate = datetime.combine(day + timedelta(days=7), project.digest.at, tzinfo=tz)
+    working = next_working_day(project, candidate.date())  # a holiday moves it to the next working day
+    if working != candidate.date():
+        candidate = datetime.combine(working, project.digest.at, tzinfo=tz)
     return candidate.astimezone(after.tzinfo)
 
 

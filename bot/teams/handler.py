@@ -396,6 +396,9 @@ class ActivationBot(TeamsActivityHandler):
         """foc / port date: a date that is not one, or not plausible, is answered and changes nothing;
         one in the past is recorded only when the PM confirms it."""
         word = t("date.cmd." + command.name, language)
+        if command.on_date is None and command.problem == "missing":  # no date typed: the PM picks one
+            await self.pm_tools.date_picker(turn_context, actor, language)
+            return
         if command.on_date is None:
             example = f"{word} {(self.clock().date() + timedelta(days=30)).isoformat()}"
             await turn_context.send_activity(t("date." + (command.problem or "missing"), language, value=command.argument,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botbuilder.core import TurnContext
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.commands import Command, CommandName, fold
@@ -28,7 +28,7 @@ from bot.domain.text import Language
 from bot.domain.transitions import Refused, spec_of
 from bot.domain.working_days import country_of, parse_holidays
 from cards.base import Card, card, plain, text
-from cards.dates import format_date
+from cards.dates import format_date, porting_dates_card
 from cards.plan import ANSWER_VERB, ASK_VERB, PLAN_VERBS, plan_view
 from cards.question import question_card
 from cards.task import task_card
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from bot.teams.handler import ActivationBot
 
 log = logging.getLogger(__name__)
-CARD_VERBS = (*PLAN_VERBS, ASK_VERB, ANSWER_VERB)
+DATES_VERB = "set_dates"
+CARD_VERBS = (*PLAN_VERBS, ASK_VERB, ANSWER_VERB, DATES_VERB)
 PRIVATE_KEY = "activation.private"  # set for a typed command in a shared conversation
 PRIVATE_CARDS_KEY = "activation.private_cards"  # its cards go to the person too (my tasks)
 PUBLIC_KEY = "activation.public"  # texts of this turn that stay in the shared conversation
@@ -283,7 +284,62 @@ class PmTools:
         await self.say_publicly(turn_context, t("holidays.set", language, n=len(parsed)) if parsed else t("holidays.none", language))
 
     # -- card actions: the PM menu, questions ---------------------------------------------
+    async def date_picker(self, turn_context: TurnContext, actor: Actor, language: Language) -> None:
+        """`foc` or `port date` alone: a card with both porting dates to pick (Input.Date)."""
+        project_id = await self.bot._pm_project(turn_context, actor, language)
+        if project_id is None:
+            return
+        project = await self.bot.service.load(project_id)
+        if project is None or not decide(actor, Action.SET_FOC, project):
+            await turn_context.send_activity(t("refused.not_pm", language))
+            return
+        if not project.options.porting:
+            await turn_context.send_activity(t("refused.invalid", language, detail=t("date.no_porting", language)))
+            return
+        await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(self._dates_card(project, language))))
+
+    def _dates_card(self, project: Project, language: Language, notice: str | None = None,
+                    confirm: str | None = None) -> Card:
+        data: dict[str, object] = {"p": project.id, **({"c": confirm} if confirm else {})}
+        return porting_dates_card(language, data, foc=project.foc_date, port=project.requested_port_date,
+                                  minimum=self.bot.clock().date() - timedelta(days=365), notice=notice)
+
+    async def _dates_action(self, actor: Actor, language: Language, project: Project, data: dict[str, Any]) -> Card:
+        """Save the picked dates: the FOC first (it wins over the port date); a date in the past is
+        questioned (saved when Save is pressed again with it), a bad one answered; nothing else changes."""
+        foc, port = _iso_day(data.get("foc")), _iso_day(data.get("port"))
+        notices: list[str] = []
+        for name, day, current in (("foc", foc, project.foc_date), ("port_date", port, project.requested_port_date)):
+            if day is None or day == current or (name == "port_date" and (foc or project.foc_date)):
+                continue
+            confirmed = data.get("c") == f"{name}:{day.isoformat()}"
+            try:
+                if name == "foc":
+                    project = await self.bot.service.set_foc(actor, project.id, day, confirmed=confirmed)
+                    notices.append(t("foc.set", language, date=format_date(day, language)))
+                else:
+                    project = await self.bot.service.move_port_date(actor, project.id, day, confirmed=confirmed)
+                    notices.append(t("port.moved", language, date=format_date(day, language)))
+                self.bot.deliver_soon(project.id)
+            except Refused as refused:
+                if refused.code == "date_past":
+                    notice = t("date.past_press_again", language, date=format_date(day, language))
+                    return self._dates_card(project, language, notice, confirm=f"{name}:{day.isoformat()}")
+                code = "not_pm" if refused.code == "not_allowed" else refused.code
+                detail = format_date(date.fromisoformat(refused.detail), language) if refused.code in (
+                    "date_implausible", "foc_wins") else refused.detail
+                notices.append(t(f"refused.{code}", language, date=detail, detail=detail, iso=detail, confirm=""))
+        return self._dates_card(project, language, " ".join(notices) or t("date.unchanged", language))
+
     async def card_action(self, turn_context: TurnContext, verb: str, data: dict[str, Any]) -> Card | None:
+        if verb == DATES_VERB and isinstance(data.get("p"), str):
+            found = await self.bot.service.load(str(data["p"]))
+            actor = self.bot._actor(turn_context)
+            if found is None or (found.tenant_id != actor.tenant_id and not actor.is_staff_pm):
+                return None
+            if not decide(actor, Action.SET_FOC, found):
+                return self._dates_card(found, self.bot._language(turn_context), t("refused.not_pm", self.bot._language(turn_context)))
+            return await self._dates_action(actor, self.bot._language(turn_context), found, data)
         project_id, key = data.get("p"), data.get("k")
         if not (isinstance(project_id, str) and isinstance(key, str)):
             return None
@@ -296,19 +352,23 @@ class PmTools:
             return None
         if verb == ANSWER_VERB:
             return await self._answer(turn_context, actor, language, project, key, data)
+        confirm: list[str] = []
         if verb == ASK_VERB:
             notice = await self._ask(actor, language, project, key, data.get("question"))
         elif not decide(actor, Action.ASSIGN_ROLES, project):
             notice = t("refused.not_pm", language)  # refused as today: nothing changes
         else:
-            notice = await self._menu(actor, language, project, key, verb, data)
+            notice = await self._menu(actor, language, project, key, verb, data, confirm)
         fresh = await self.bot.service.load(project_id) or project
         view = task_view(fresh, self.bot.service.library, key, viewer=actor, language=language, now=self.bot.clock(),
                          notice=notice)
-        return task_card(view)
+        drawn = task_card(view)
+        if confirm:
+            _mark_confirm(drawn, confirm[0])
+        return drawn
 
     async def _menu(self, actor: Actor, language: Language, project: Project, key: str, verb: str,
-                    data: dict[str, Any]) -> str:
+                    data: dict[str, Any], confirm: list[str]) -> str:
         reason = data.get("plan_reason") if isinstance(data.get("plan_reason"), str) else None
         if verb == "plan_reassign":
             raw = data.get("owners")
@@ -319,8 +379,11 @@ class PmTools:
             if day is None:
                 return t("refused.date_required", language)
             confirmed = data.get("c") == day.isoformat()  # pressed again after being asked about a past date
-            message, _ = await self.apply(actor, language, project, key, "due",
-                                          {"due": day, "reason": reason, "confirmed": confirmed})
+            message, saved = await self.apply(actor, language, project, key, "due",
+                                              {"due": day, "reason": reason, "confirmed": confirmed})
+            if not saved and day < self.bot.clock().date() and reason and reason.strip():
+                confirm.append(day.isoformat())  # the card asks; pressing again with this date confirms
+                message = t("date.past_press_again_due", language, date=format_date(day, language))
         elif verb == "plan_na":
             message, _ = await self.apply(actor, language, project, key, "na", {"reason": reason})
         else:
@@ -398,3 +461,17 @@ def _holiday_text(project: Project, language: Language) -> str:
     if not custom:
         return t("holidays.none", language)
     return t("holidays.show", language, days=", ".join(d.isoformat() for d in custom))
+
+
+def _mark_confirm(drawn: Card, iso: str) -> None:
+    """Make the card's "Move due date" carry the questioned date, so pressing it again confirms it."""
+    stack: list[Any] = [drawn]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            target = node.get("data")
+            if isinstance(target, dict) and "plan_due" in (node.get("verb"), target.get("verb")):
+                target["c"] = iso
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
