@@ -77,6 +77,8 @@ def snapshot(project: Project, library: PlaybookLibrary, schedule: Schedule) -> 
     for key, record in project.tasks.items():
         if spec_of(library, key).milestone is not None and not record.state.is_closed:
             dates[key] = schedule.dates[key].forecast_finish.isoformat()
+        elif project.pm_plan.plan(key).due is not None and not record.state.is_closed:
+            dates[key] = schedule.dates[key].planned_due.isoformat()
     return dates
 
 
@@ -101,6 +103,11 @@ def compute_digest(project: Project, library: PlaybookLibrary, now: datetime, *,
         for key, before in sorted(project.last_forecast.items())
         if key in current and current[key] != before
     ]
+    listed = {m.label_key for m in moved}
+    for key, plan in project.pm_plan.tasks.items():  # due dates the PM moved since the last digest (bot/domain/plan.py)
+        before = project.last_forecast.get(key) or (plan.due_from.isoformat() if plan.due_from else None)
+        if plan.due is not None and key not in listed and before and before != plan.due.isoformat():
+            moved.append(MovedDate(key, before, plan.due.isoformat()))
     return Digest(
         week=week_of(project, now),
         completed=[(k, when) for k, when in completed if when is not None],

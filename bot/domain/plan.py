@@ -76,7 +76,8 @@ def move_due(project: Project, library: PlaybookLibrary, *, actor: Actor, key: s
     if due < local_date(now, zone(project)) and not confirmed:
         raise Refused("date_past", due.isoformat())
     before = project.pm_plan.plan(key)
-    project.pm_plan.tasks[key] = replace(before, due=due, due_reason=clean)
+    project.pm_plan.tasks[key] = replace(before, due=due, due_reason=clean,
+                                         due_from=before.due_from or before_schedule.dates[key].planned_due)
     after_schedule = compute_schedule(project, library, now)
     moved = [k for k, d in after_schedule.dates.items() if d.planned_due != before_schedule.dates[k].planned_due]
     change = _plan_change(project, actor, now, "due_moved", key, before, reason=clean,

@@ -22,14 +22,17 @@ class TaskPlan:
     owner_ids: tuple[str, ...] = ()
     due: date | None = None
     due_reason: str | None = None
+    due_from: date | None = None  # the planned date before the PM first moved it (the digest's "dates that moved")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"owners": list(self.owner_ids), "due": self.due.isoformat() if self.due else None, "dueReason": self.due_reason}
+        return {"owners": list(self.owner_ids), "due": self.due.isoformat() if self.due else None, "dueReason": self.due_reason,
+                "dueFrom": self.due_from.isoformat() if self.due_from else None}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> TaskPlan:
-        due = data.get("due")
-        return TaskPlan(tuple(data.get("owners") or ()), date.fromisoformat(due) if due else None, data.get("dueReason"))
+        due, due_from = data.get("due"), data.get("dueFrom")
+        return TaskPlan(tuple(data.get("owners") or ()), date.fromisoformat(due) if due else None, data.get("dueReason"),
+                        date.fromisoformat(due_from) if due_from else None)
 
 
 @dataclass(frozen=True, slots=True)
