@@ -42,7 +42,7 @@ def plan_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         for i, message in enumerate((question.asked, *question.answers)):
             when = format_moment(message.at, language, project.timezone)
             prefix = "❓" if i == 0 else "↳"
-            lines.append(f"{prefix} **{plain(message.by_name)}** ({when}): {plain(message.text)}")
+            lines.append(f"{prefix} **{plain(message.by_name)}** ({when}): {plain(message.text[:400])}")
     if viewer is None:
         return PlanView(language, data, thread=lines)
     is_pm = project.is_pm(viewer.id) and (viewer.tenant_id == project.tenant_id or viewer.is_staff_pm)
