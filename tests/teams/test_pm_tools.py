@@ -429,3 +429,12 @@ def test_help_audiences_and_places_are_what_the_handler_enforces() -> None:
     assert by_name["new_project"].place is Place.CHANNEL and by_name["new_project"].audience is Audience.PM
     assert by_name["status_all"].place is Place.PERSONAL
     assert all(spec.audience is Audience.PM for spec in COMMANDS if spec.name in ("undo", "reassign", "move_due", "export"))
+
+
+async def test_reassigning_to_someone_of_another_organisation_is_refused(harness: Harness) -> None:
+    project_id = await project(harness)
+    # Tia is on the roster, but the bot knows her as a member of another tenant (the project records one).
+    await harness.runtime.service.remember_user(TECH.aad_object_id, tenant_id="22222222-2222-2222-2222-222222222222")
+    card = await invoke(harness, PM, "plan_reassign", await task_data(harness, project_id, PHONE), owners=TECH.aad_object_id)
+    assert "not in its organization" in str(card)
+    assert (await stored(harness, project_id)).pm_plan.tasks == {}
