@@ -118,7 +118,8 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     adapter = CloudAdapter(auth)
     bot_state = StoreBackedBotState(store)
     limits = SendLimits(per_conversation_interval=settings.send_interval, per_tenant_rate=settings.tenant_send_rate)
-    messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id, auth.connector), limits, RetryPolicy())
+    direct = BotbuilderMessenger(adapter, settings.app_id, auth.connector)
+    messenger = PacedMessenger(direct, limits, RetryPolicy())
     graph = GraphClient(settings.graph) if settings.graph else None
     sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
     delivery = Delivery(store, sender)
@@ -128,13 +129,13 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
 
     reach = Reach(PersonRecords(store), messenger)
 
-    async def private_send(person_id: str, teams_id: str | None, via: ConversationTarget, answer: dict[str, Any]) -> bool:
+    async def private_send(person_id: str, teams_id: str | None, via: ConversationTarget, answer: dict[str, Any] | str) -> bool:
         """A reply meant for one person, in their 1:1 chat (issue 18); False when they cannot be reached."""
         try:
             target = await reach.conversation(person_id, teams_id=teams_id, via=via, tenant_id=via.tenant_id, install=False)
             if target is None:
                 return False
-            await messenger.send(target, answer)
+            await (direct.send_text(target, answer) if isinstance(answer, str) else messenger.send(target, answer))
         except DeliveryError:
             return False
         return True

@@ -181,7 +181,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
 
     def owners(key: str) -> str:
         spec = spec_of(library, key)
-        names = ", ".join(plain(p.name) for p in project.people_in(spec.owners))
+        names = ", ".join(plain(p.name) for p in task_owners(project, library, key))
         return names or ", ".join(r.label.get(language) for r in spec.owners)
 
     progress = []
@@ -268,7 +268,7 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
 
     def owners(key: str) -> str:
         spec = spec_of(library, key)
-        return ", ".join(plain(p.name) for p in project.people_in(spec.owners)) or ", ".join(r.label.get(language) for r in spec.owners)
+        return ", ".join(plain(p.name) for p in task_owners(project, library, key)) or ", ".join(r.label.get(language) for r in spec.owners)
 
     def moment(value: datetime | None) -> str:
         return format_date(value.astimezone(ZoneInfo(project.timezone)).date(), language) if value else "—"

@@ -110,7 +110,7 @@ class Renderer:
             if not record.state.is_open:
                 continue
             spec = spec_of(self.library, key)
-            if person_id and not any(p.id == person_id for p in project.people_in(spec.owners)):
+            if person_id and not any(p.id == person_id for p in task_owners(project, self.library, key)):
                 continue
             lines.append((spec.title.get(language), format_date(schedule.dates[key].planned_due, language)))
         return dates_card(project.customer_name, port_date(project), lines, language)

@@ -368,7 +368,8 @@ class ActivationBot(TeamsActivityHandler):
             roles = project.roles_of(actor.id)
             for key, record in project.tasks.items():
                 spec = self.service.task_spec(key)
-                if record.state.is_open and roles & set(spec.owners):
+                if record.state.is_open and (roles & set(spec.owners) if not project.pm_plan.plan(key).owner_ids
+                                             else actor.id in project.pm_plan.plan(key).owner_ids):  # reassigned (issue 18)
                     lines.append((spec.title.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
         await turn_context.send_activity(_card_reply(my_tasks_card(lines[:30], language)))
 

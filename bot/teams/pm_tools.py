@@ -20,14 +20,14 @@ from botbuilder.schema import Activity, ActivityTypes
 from bot.commands import Command, CommandName, fold
 from bot.domain import plan, questions
 from bot.domain.authorization import Action, Actor, decide
-from bot.domain.catalogue import t
+from bot.domain.catalogue import STRINGS, t
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import ConversationTarget, Project
 from bot.domain.questions import MAX_QUESTION_LENGTH
 from bot.domain.text import Language
-from bot.domain.transitions import Refused, spec_of
+from bot.domain.transitions import Change, Refused, _record, spec_of
 from bot.domain.working_days import country_of, parse_holidays
-from cards.base import Card, card, plain, text
+from cards.base import Card, plain
 from cards.dates import format_date, porting_dates_card
 from cards.plan import ANSWER_VERB, ASK_VERB, PLAN_VERBS, plan_view
 from cards.question import question_card
@@ -43,7 +43,7 @@ CARD_VERBS = (*PLAN_VERBS, ASK_VERB, ANSWER_VERB, DATES_VERB)
 PRIVATE_KEY = "activation.private"  # set for a typed command in a shared conversation
 PRIVATE_CARDS_KEY = "activation.private_cards"  # its cards go to the person too (my tasks)
 PUBLIC_KEY = "activation.public"  # texts of this turn that stay in the shared conversation
-PrivateSend = Callable[[str, str | None, ConversationTarget, Card], Awaitable[bool]]
+PrivateSend = Callable[[str, str | None, ConversationTarget, Card | str], Awaitable[bool]]
 _DUE = re.compile(r"^(.*?)\s+(\d{4}-\d{2}-\d{2})(?:\s+(confirm|confirmar))?\s*[:,-]?\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _TO = re.compile(r"^(.+?)\s+(?:to|a|para)\s+(.+)$", re.IGNORECASE | re.DOTALL)
 _PEOPLE_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\by\b)\s*", re.IGNORECASE)
@@ -115,11 +115,7 @@ class PmTools:
         name = plain(str(getattr(sender, "name", "") or ""))
         actor = self.bot._actor(turn_context)
         language = self.bot._language(turn_context)
-        content: Card
-        if activity.attachments:
-            content = dict(activity.attachments[0].content)
-        else:
-            content = card([text(str(activity.text or ""))], fallback_text=str(activity.text or "")[:80])
+        content: Card | str = dict(activity.attachments[0].content) if activity.attachments else str(activity.text or "")
         sent = False
         if self.private_send is not None and actor.id:
             try:
@@ -274,7 +270,6 @@ class PmTools:
             return
 
         def mutate(current: Project) -> Any:
-            from bot.domain.transitions import Change, _record
             change = Change()
             current.pm_plan.holidays = parsed
             _record(current, change, actor, self.bot.clock(), "holidays_set", data={"days": [d.isoformat() for d in parsed]})
@@ -450,7 +445,6 @@ def _iso_day(value: object) -> date | None:
 
 
 def _known() -> set[str]:
-    from bot.domain.catalogue import STRINGS
     return set(STRINGS)
 
 

@@ -86,7 +86,7 @@ async def test_customer_cannot_move_dates(harness) -> None:
     await harness.post(message(CUSTOMER, TEAM, "foc 2027-01-22", harness.service_url))
     # The refusal goes to the customer's 1:1 (issue 18); the channel gets only a pointer.
     assert "answered you in our 1:1 chat" in harness.standin.activities_in(TEAM.id)[-1]["text"]
-    private = [str(c["body"]) for r in harness.standin.delivered if r.conversation_id != TEAM.id for c in r.cards]
+    private = [r.text or "" for r in harness.standin.delivered if r.conversation_id != TEAM.id]
     assert any("Only a provider project manager" in body for body in private)
     project = await harness.runtime.service.load(project_id)
     assert project is not None and project.foc_date is None
