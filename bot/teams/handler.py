@@ -272,7 +272,7 @@ class ActivationBot(TeamsActivityHandler):
         language = self._language(turn_context)
         actor = self._actor(turn_context)
         conversation_type = turn_context.activity.conversation.conversation_type or "personal"
-        if conversation_type != "personal":  # refusals, errors and my tasks go to the person's 1:1 (issue 18)
+        if conversation_type != "personal" and actor.id:  # refusals, errors and my tasks go to the person's 1:1 (issue 18)
             self.pm_tools.route_privately(turn_context, cards_too=command.name == "my_tasks")
         if command.name == "help":
             here = await self._here(turn_context)
