@@ -45,7 +45,7 @@ PRIVATE_CARDS_KEY = "activation.private_cards"  # its cards go to the person too
 PUBLIC_KEY = "activation.public"  # texts of this turn that stay in the shared conversation
 PrivateSend = Callable[[str, str | None, ConversationTarget, Card | str], Awaitable[bool]]
 _DUE = re.compile(r"^(.*?)\s+(\d{4}-\d{2}-\d{2})(?:\s+(confirm|confirmar))?\s*[:,-]?\s*(.*)$", re.IGNORECASE | re.DOTALL)
-_TO = re.compile(r"^(.+?)\s+(?:to|a|para)\s+(.+)$", re.IGNORECASE | re.DOTALL)
+_TO = re.compile(r"^(.+)\s+(?:to|a|para)\s+(.+?)$", re.IGNORECASE | re.DOTALL)  # the last "to": titles hold "a"
 _PEOPLE_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\by\b)\s*", re.IGNORECASE)
 
 

@@ -446,3 +446,11 @@ async def test_reassigning_to_someone_of_another_organisation_is_refused(harness
     card = await invoke(harness, PM, "plan_reassign", await task_data(harness, project_id, PHONE), owners=TECH.aad_object_id)
     assert "not in its organization" in str(card)
     assert (await stored(harness, project_id)).pm_plan.tasks == {}
+
+
+async def test_typed_reassign_in_spanish_splits_at_the_last_a(harness: Harness) -> None:
+    project_id = await project(harness)
+    await harness.post(message(PM, TEAM, "reasignar Asignar números telefónicos a las Cuentas de Recursos a Tia",
+                               harness.service_url, locale="es-ES"))
+    assert "reasignada a Tia Tech" in harness.standin.activities_in(TEAM.id)[-1]["text"]
+    assert (await stored(harness, project_id)).pm_plan.plan(f"{CV}:programming.assign_numbers").owner_ids == (TECH.aad_object_id,)
