@@ -41,6 +41,8 @@ class CommandName(StrEnum):
     REASSIGN = "reassign"
     MOVE_DUE = "move_due"
     NOT_APPLICABLE = "not_applicable"
+    ADD_TASK = "add_task"
+    REMOVE_TASK = "remove_task"
     UNKNOWN = "unknown"
 
 
@@ -110,6 +112,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 audience=Audience.PM, argument=Argument.TEXT, once=True),
     CommandSpec(CommandName.NOT_APPLICABLE, ("no aplica",), ("not applicable", "n/a"), "help.cmd.na",
                 audience=Audience.PM, argument=Argument.TEXT, once=True),
+    CommandSpec(CommandName.ADD_TASK, ("anadir tarea", "agregar tarea"), ("add task",), "help.cmd.addtask",
+                audience=Audience.PM, argument=Argument.TEXT, once=True),
+    CommandSpec(CommandName.REMOVE_TASK, ("quitar tarea", "eliminar tarea"), ("remove task", "delete task"),
+                "help.cmd.removetask", audience=Audience.PM, argument=Argument.TEXT, once=True),
 )
 BY_NAME: dict[CommandName, CommandSpec] = {spec.name: spec for spec in COMMANDS}
 ONCE: frozenset[str] = frozenset(spec.name for spec in COMMANDS if spec.once)

@@ -57,13 +57,13 @@ async def seed_demo(settings: Settings, pm_id: str = "") -> str:
     for key in ready:
         if ":licensing." in key or key.endswith("onboarding.login"):
             actor = admin if ":licensing." in key else customer
-            spec = spec_of(library, key)
+            spec = spec_of(library, key, project)
             who = actor if project.roles_of(actor.id) & set(spec.confirmers) else pm
             verb = Action.CONFIRM if who is not pm else Action.CONFIRM_ON_BEHALF
             events += apply_task_action(project, library, actor=who, action=verb, key=key, now=now - timedelta(days=8)).events
     open_keys = [k for k, r in project.tasks.items() if r.state.value == "ready"]
     # One blocked: the first open customer task the admin owns, or any.
-    blocked = next((k for k in open_keys if project.roles_of(admin.id) & set(spec_of(library, k).owners)), open_keys[0])
+    blocked = next((k for k in open_keys if project.roles_of(admin.id) & set(spec_of(library, k, project).owners)), open_keys[0])
     events += apply_task_action(project, library, actor=pm, action=Action.BLOCK, key=blocked, now=now - timedelta(days=2),
                                 reason="Waiting for the customer's Microsoft 365 admin to approve licences").events
     project.outbox.clear()  # the demo starts quiet: nothing owed to anyone yet

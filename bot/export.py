@@ -35,7 +35,7 @@ def history_csv(project: Project, events: list[Event], library: PlaybookLibrary)
     for event in events:
         title = ""
         if event.task_key and event.task_key in project.tasks:
-            title = spec_of(library, event.task_key).title.get(project.language)
+            title = spec_of(library, event.task_key, project).title.get(project.language)
         writer.writerow([
             event.seq, event.at.isoformat(), event.kind, _safe(event.actor_name), _safe(event.task_key or ""), _safe(title),
             event.from_state or "", event.to_state or "", "yes" if event.on_behalf else "", _safe(event.reason or ""),

@@ -307,7 +307,7 @@ class ScheduledWork:
             kind = working_reminder_kind(project, today, due)  # weekends and holidays skipped
             if kind is None:
                 continue
-            spec = spec_of(self.library, key)
+            spec = spec_of(self.library, key, project)
             days_late = (today - due).days
             for person in task_owners(project, self.library, key):  # as the PM assigned them
                 entry = await self._person(people, project, person.id, person.name, person.teams_id)

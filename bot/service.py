@@ -423,8 +423,8 @@ class ActivationService:
             return None
         return record
 
-    def task_spec(self, key: str) -> Any:
-        return spec_of(self.library, key)
+    def task_spec(self, key: str, project: Project | None = None) -> Any:
+        return spec_of(self.library, key, project)
 
     # -- the PM's plan changes and task questions (issue 18; bot/domain/plan.py, questions.py) ----
     async def change_plan(self, actor: Actor, project_id: str, mutate: Callable[[Project], Change]) -> Project:

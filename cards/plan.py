@@ -10,6 +10,7 @@ from datetime import datetime
 from bot.domain.authorization import Actor
 from bot.domain.catalogue import t
 from bot.domain.plan import task_owners
+from bot.domain.plan_model import MAX_TITLE_LENGTH
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project
 from bot.domain.questions import MAX_QUESTION_LENGTH, on_task, thread
@@ -18,7 +19,7 @@ from bot.domain.transitions import spec_of
 from cards.base import Element, execute, heading, plain, show_card, text
 from cards.dates import format_moment
 
-PLAN_VERBS = ("plan_reassign", "plan_due", "plan_na", "plan_undo")
+PLAN_VERBS = ("plan_reassign", "plan_due", "plan_na", "plan_undo", "plan_add", "plan_remove")
 ASK_VERB, ANSWER_VERB = "ask", "answer"
 
 
@@ -33,6 +34,7 @@ class PlanView:
     due_iso: str = ""
     can_undo: bool = False
     thread: list[str] = field(default_factory=list)  # "Name (when): text" lines, answers indented
+    is_custom: bool = False  # a task the PM added (bot/domain/custom_tasks.py): it can be removed
 
 
 def plan_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: Actor | None, language: Language,
@@ -51,7 +53,7 @@ def plan_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         language, data, is_pm=is_pm, can_ask=viewer.tenant_id == project.tenant_id and on_task(project, library, viewer, key),
         roster=[(pid, plain(name)) for pid, name in roster],
         owner_ids=[p.id for p in task_owners(project, library, key)], due_iso=due_iso,
-        can_undo=is_pm and bool(project.pm_plan.undo), thread=lines)
+        can_undo=is_pm and bool(project.pm_plan.undo), thread=lines, is_custom=key in project.pm_plan.custom)
 
 
 def thread_blocks(view: PlanView) -> list[Element]:
@@ -61,7 +63,8 @@ def thread_blocks(view: PlanView) -> list[Element]:
 
 
 def pm_menu_actions(view: PlanView) -> list[Element]:
-    """At most two actions: the PM menu (reassign, due date, not applicable, undo) and "Ask a question"."""
+    """At most two actions: the PM menu (reassign, due date, not applicable or remove, add a task,
+    undo) and "Ask a question"."""
     lang = view.language
     actions: list[Element] = []
     if view.is_pm:
@@ -73,7 +76,10 @@ def pm_menu_actions(view: PlanView) -> list[Element]:
         ]
         menu = [execute("plan_reassign", t("plan.reassign", lang), view.data, associated_inputs="auto"),
                 execute("plan_due", t("plan.move_due", lang), view.data, associated_inputs="auto"),
-                execute("plan_na", t("plan.na", lang), view.data, associated_inputs="auto")]
+                # a task the PM added is removed rather than marked not applicable (at most 5 actions)
+                execute("plan_remove", t("custom.remove", lang), view.data) if view.is_custom else
+                execute("plan_na", t("plan.na", lang), view.data, associated_inputs="auto"),
+                _add_task(view)]
         if view.can_undo:
             menu.append(execute("plan_undo", t("plan.undo", lang), view.data))
         actions.append(show_card(t("plan.menu", lang), body, menu))
@@ -85,6 +91,22 @@ def pm_menu_actions(view: PlanView) -> list[Element]:
     return actions
 
 
+def _add_task(view: PlanView) -> Element:
+    """"Add a task to this phase": titles in both languages, owner, a due date or after this task."""
+    lang = view.language
+    body: list[Element] = [
+        {"type": "Input.Text", "id": "ct_es", "label": t("custom.title_es", lang), "maxLength": MAX_TITLE_LENGTH},
+        {"type": "Input.Text", "id": "ct_en", "label": t("custom.title_en", lang), "maxLength": MAX_TITLE_LENGTH},
+        {"type": "Input.ChoiceSet", "id": "ct_owners", "label": t("plan.owners", lang), "isMultiSelect": True,
+         "choices": [{"title": name, "value": pid} for pid, name in view.roster]},
+        {"type": "Input.Date", "id": "ct_due", "label": t("plan.due", lang)},
+        {"type": "Input.Toggle", "id": "ct_after", "title": t("custom.after_this", lang), "value": "false",
+         "valueOn": "true", "valueOff": "false"},
+    ]
+    return show_card(t("custom.add", lang), body,
+                     [execute("plan_add", t("custom.add_button", lang), view.data, associated_inputs="auto")])
+
+
 def when_text(moment: datetime, view: PlanView, timezone: str) -> str:
     return format_moment(moment, view.language, timezone)
 
@@ -94,7 +116,7 @@ def open_question_lines(project: Project, library: PlaybookLibrary, language: La
     lines = []
     for question in project.pm_plan.questions:
         if not question.answers and question.key in project.tasks:
-            title = spec_of(library, question.key).title.get(language)
+            title = spec_of(library, question.key, project).title.get(language)
             lines.append(f"“{title}”: {plain(question.asked.by_name)}: {plain(question.asked.text[:200])}")
     return lines[-limit:]
 

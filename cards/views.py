@@ -72,7 +72,7 @@ class TaskView:
 def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: Actor | None, language: Language,
               now: datetime, schedule: Schedule | None = None, notice: str | None = None,
               mention_owners: bool = False, checks: list[str] | None = None) -> TaskView:
-    spec = spec_of(library, key)
+    spec = spec_of(library, key, project)
     playbook = library[key.split(":", 1)[0]]
     record = project.tasks[key]
     schedule = schedule or compute_schedule(project, library, now)
@@ -109,7 +109,8 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         guidance=[g.get(language) for g in (*playbook.phase(spec.phase).guidance, *spec.guidance)],
         links=list(spec.links),
         owners=owners,
-        confirmers=", ".join(r.label.get(language) for r in spec.confirmers),
+        confirmers=(", ".join(plain(p.name) for p in chosen) if chosen  # reassigned or custom: its owners confirm
+                    else ", ".join(r.label.get(language) for r in spec.confirmers)),
         due=due_text,
         state=record.state,
         state_label=t(f"state.{record.state.value}", language),
@@ -177,10 +178,10 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
     schedule = schedule or compute_schedule(project, library, now)
 
     def title_of(key: str) -> str:
-        return spec_of(library, key).title.get(language)
+        return spec_of(library, key, project).title.get(language)
 
     def owners(key: str) -> str:
-        spec = spec_of(library, key)
+        spec = spec_of(library, key, project)
         names = ", ".join(plain(p.name) for p in task_owners(project, library, key))
         return names or ", ".join(r.label.get(language) for r in spec.owners)
 
@@ -203,7 +204,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
                 for k in keys][:list_limit]
 
     upcoming = sorted(
-        (k for k, r in project.tasks.items() if not r.state.is_closed and spec_of(library, k).milestone is not None),
+        (k for k, r in project.tasks.items() if not r.state.is_closed and spec_of(library, k, project).milestone is not None),
         key=lambda k: schedule.dates[k].forecast_finish,
     )
     milestones = [
@@ -264,10 +265,10 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
     digest = compute_digest(project, library, now)
 
     def title_of(key: str) -> str:
-        return spec_of(library, key).title.get(language)
+        return spec_of(library, key, project).title.get(language)
 
     def owners(key: str) -> str:
-        spec = spec_of(library, key)
+        spec = spec_of(library, key, project)
         return ", ".join(plain(p.name) for p in task_owners(project, library, key)) or ", ".join(r.label.get(language) for r in spec.owners)
 
     def moment(value: datetime | None) -> str:
@@ -333,7 +334,7 @@ def completion_view(project: Project, library: PlaybookLibrary, *, language: Lan
         services.append(t(f"completion.hardware.{options.hardware}", language))
     key_dates = [(t("completion.kickoff", language), format_date(project.kickoff, language))]
     for key, record in project.tasks.items():
-        spec = spec_of(library, key)
+        spec = spec_of(library, key, project)
         if spec.milestone is not None and record.done_at is not None:
             key_dates.append((spec.title.get(language), format_date(record.done_at.astimezone(tz).date(), language)))
     if project.completed_at:

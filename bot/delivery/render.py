@@ -109,7 +109,7 @@ class Renderer:
         for key, record in project.tasks.items():
             if not record.state.is_open:
                 continue
-            spec = spec_of(self.library, key)
+            spec = spec_of(self.library, key, project)
             if person_id and not any(p.id == person_id for p in task_owners(project, self.library, key)):
                 continue
             lines.append((spec.title.get(language), format_date(schedule.dates[key].planned_due, language)))
@@ -119,14 +119,14 @@ class Renderer:
         lines = []
         for key in item.params.get("ready", []):
             if key in project.tasks:
-                spec = spec_of(self.library, key)
+                spec = spec_of(self.library, key, project)
                 owners = ", ".join(r.label.get(language) for r in spec.owners)
                 lines.append(t("note.ready", language, task=spec.title.get(language), owners=owners))
         for change in item.params.get("changes", []):
             key = str(change.get("key", ""))
             if key in project.tasks:
                 state = t(f"state.{change.get('state')}", language)
-                title = spec_of(self.library, key).title.get(language)
+                title = spec_of(self.library, key, project).title.get(language)
                 lines.insert(0, t("note.changed", language, actor=plain(str(change.get("actor", ""))), task=title, state=state))
         return card([text(line) for line in lines]) if lines else None
 
@@ -135,8 +135,12 @@ class Renderer:
     async def _plan_changed(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         """The task's card as it is now, headed by what the PM changed."""
         key = str(item.params.get("key", ""))
-        if key not in project.tasks:
-            return None
+        if key not in project.tasks:  # a custom task removed (or its adding undone): a line naming it
+            title = item.params.get(f"title_{language}")
+            if not isinstance(title, str):
+                return None
+            what = "plan.told.undone_gone" if item.params.get("what") == "plan.told.undone" else "plan.told.custom_removed"
+            return card([text(t(what, language, by=plain(str(item.params.get("by", ""))), task=plain(title)))])
         values = {k: plain(str(v)) for k, v in item.params.items() if k in ("by", "reason")}
         if item.params.get("date"):
             values["date"] = format_date(date.fromisoformat(str(item.params["date"])), language)
@@ -152,5 +156,5 @@ class Renderer:
                          data={"p": project.id, "k": key, "r": project.tasks[key].rev})
         person_id = item.target.person_id
         can_answer = project.is_pm(person_id) or any(p.id == person_id for p in task_owners(project, self.library, key))
-        return question_card(view, project.customer_name, spec_of(self.library, key).title.get(language), question_id,
+        return question_card(view, project.customer_name, spec_of(self.library, key, project).title.get(language), question_id,
                              can_answer=can_answer)

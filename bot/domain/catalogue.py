@@ -380,6 +380,51 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "date.unchanged": _("No cambió ninguna fecha.", "No date changed."),
     "date.no_porting": _("este proyecto no tiene portabilidad de números", "this project has no number porting"),
 
+    # -- custom tasks (issue 18; bot/domain/custom_tasks.py) --
+    "custom.add": _("Añadir una tarea a esta fase", "Add a task to this phase"),
+    "custom.add_button": _("Añadir tarea", "Add task"),
+    "custom.title_es": _("Título en español", "Title in Spanish"),
+    "custom.title_en": _("Título en inglés", "Title in English"),
+    "custom.after_this": _("Después de esta tarea (sin fecha: se planifica tras ella)",
+                           "After this task (no date: planned after it)"),
+    "custom.description": _("Una tarea que el gerente de proyecto añadió a este proyecto.",
+                            "A task the project manager added to this project."),
+    "custom.remove": _("Quitar esta tarea", "Remove this task"),
+    "plan.done.custom_added": _("Añadida «{task}» a la fase «{phase}».", "Added “{task}” to the phase “{phase}”."),
+    "plan.done.custom_removed": _("Quitada la tarea «{task}».", "Removed the task “{task}”."),
+    "plan.told.custom_added": _("{by} le asignó esta nueva tarea.", "{by} gave you this new task."),
+    "plan.told.custom_removed": _("{by} quitó la tarea «{task}».", "{by} removed the task “{task}”."),
+    "plan.told.undone_gone": _("{by} deshizo un cambio: la tarea «{task}» ya no existe.",
+                               "{by} undid a change: the task “{task}” no longer exists."),
+    "plan.which_phase": _("No encuentro la fase «{name}». Fases: {phases}. No cambié nada.",
+                          "I can't find the phase “{name}”. Phases: {phases}. Nothing changed."),
+    "plan.usage.add_task": _("Escriba: **añadir tarea** <fase> | <título en español> | <título en inglés> | <persona> "
+                             "| AAAA-MM-DD o **tras** <tarea>. No cambié nada.",
+                             "Type: **add task** <phase> | <Spanish title> | <English title> | <person> "
+                             "| YYYY-MM-DD or **after** <task>. Nothing changed."),
+    "plan.usage.remove_task": _("Escriba: **quitar tarea** <tarea>. No cambié nada.",
+                                "Type: **remove task** <task>. Nothing changed."),
+    "help.cmd.addtask": _("**añadir tarea** <fase> | <título es> | <título en> | <persona> | AAAA-MM-DD o tras <tarea>: "
+                          "añadir una tarea propia",
+                          "**add task** <phase> | <title es> | <title en> | <person> | YYYY-MM-DD or after <task>: "
+                          "add a task of your own"),
+    "help.cmd.removetask": _("**quitar tarea** <tarea>: quitar una tarea añadida", "**remove task** <task>: remove a task you added"),
+    "refused.custom_title_required": _("La tarea necesita un título en español y otro en inglés. No cambié nada.",
+                                       "The task needs a title in Spanish and one in English. Nothing changed."),
+    "refused.custom_unknown_phase": _("Esa fase no está en el proyecto. No cambié nada.",
+                                      "That phase is not in the project. Nothing changed."),
+    "refused.custom_too_many": _("El proyecto ya tiene demasiadas tareas propias ({detail}). No cambié nada.",
+                                 "The project has too many tasks of its own already ({detail}). Nothing changed."),
+    "refused.custom_unknown_dependency": _("Una tarea debe depender de otra de la misma fase o servicio. No cambié nada.",
+                                           "A task can only follow another task of the same service. Nothing changed."),
+    "refused.custom_date_past": _("El {date} ya pasó. Para usarlo igualmente, escriba la fecha seguida de **confirmar** "
+                                  "(o pulse **Añadir tarea** otra vez). No cambié nada.",
+                                  "{date} is in the past. To use it anyway, type the date followed by **confirm** "
+                                  "(or press **Add task** again). Nothing changed."),
+    "refused.custom_only": _("Solo se pueden quitar las tareas añadidas; marque esta como no aplicable. No cambié nada.",
+                             "Only added tasks can be removed; mark this one not applicable instead. Nothing changed."),
+    "refused.custom_has_dependents": _("«{detail}» depende de esta tarea: quítela antes. No cambié nada.",
+                                       "“{detail}” follows this task: remove it first. Nothing changed."),
 }
 
 

@@ -75,7 +75,7 @@ def snapshot(project: Project, library: PlaybookLibrary, schedule: Schedule) -> 
     """The dates a digest reports, to tell next week which of them moved."""
     dates = {"go_live": schedule.forecast_go_live.isoformat()}
     for key, record in project.tasks.items():
-        if spec_of(library, key).milestone is not None and not record.state.is_closed:
+        if spec_of(library, key, project).milestone is not None and not record.state.is_closed:
             dates[key] = schedule.dates[key].forecast_finish.isoformat()
         elif project.pm_plan.plan(key).due is not None and not record.state.is_closed:
             dates[key] = schedule.dates[key].planned_due.isoformat()

@@ -13,9 +13,17 @@ from datetime import date, datetime
 from bot.domain.authorization import Action, Actor, decide
 from bot.domain.plan_model import MAX_UNDO, TaskPlan, UndoEntry
 from bot.domain.playbook import PlaybookLibrary
-from bot.domain.project import OutboxItem, OutboxKind, Person, Project, Target, TaskState
+from bot.domain.project import OutboxItem, OutboxKind, Person, Project, Target, TaskRecord, TaskState
 from bot.domain.schedule import compute_schedule, local_date, zone
-from bot.domain.transitions import MAX_REASON_LENGTH, Change, Refused, _record, apply_task_action, spec_of
+from bot.domain.transitions import (
+    MAX_REASON_LENGTH,
+    Change,
+    Refused,
+    _record,
+    _refresh_readiness,
+    apply_task_action,
+    spec_of,
+)
 
 MAX_OWNERS = 10
 
@@ -25,7 +33,7 @@ def task_owners(project: Project, library: PlaybookLibrary, key: str) -> list[Pe
     chosen = project.pm_plan.plan(key).owner_ids
     if chosen:
         return [p for p in (project.person(i) for i in chosen) if p is not None]
-    return project.people_in(spec_of(library, key).owners)
+    return project.people_in(spec_of(library, key, project).owners)
 
 
 def _guard(project: Project, actor: Actor, key: str) -> None:
@@ -69,7 +77,7 @@ def move_due(project: Project, library: PlaybookLibrary, *, actor: Actor, key: s
     clean = _clean(reason)
     before_schedule = compute_schedule(project, library, now)
     playbook_id = key.split(":", 1)[0]
-    for dep in spec_of(library, key).depends_on:
+    for dep in spec_of(library, key, project).depends_on:
         dep_key = f"{playbook_id}:{dep}"
         if dep_key in before_schedule.dates and due < before_schedule.dates[dep_key].planned_due:
             raise Refused("due_before_dependency", before_schedule.dates[dep_key].planned_due.isoformat())
@@ -109,6 +117,12 @@ def undo(project: Project, library: PlaybookLibrary, *, actor: Actor, now: datet
         raise Refused("nothing_to_undo")
     entry = project.pm_plan.undo.pop()
     key = entry.key
+    if entry.kind in ("custom_task_added", "custom_task_removed"):  # bot/domain/custom_tasks.py
+        change = Change()
+        told = _undo_custom(project, library, entry, change, actor, now)
+        _record(project, change, actor, now, "plan_change_undone", key=key, data={"undid": entry.kind, "seq": entry.seq})
+        _tell(project, change, now, key, told, actor, "plan.told.undone", **_titles(entry))
+        return change, entry
     before_owners = {p.id for p in task_owners(project, library, key)}
     if entry.kind == "marked_not_applicable":
         record = project.tasks[key]
@@ -150,3 +164,29 @@ def _tell(project: Project, change: Change, now: datetime, key: str, people: set
         project.owe(OutboxItem(id=f"{anchor}:plan:{person_id}", kind=OutboxKind.PLAN_CHANGED,
                                target=Target.person(person_id), created_at=now,
                                params={"key": key, "what": what, "by": actor.name, **values}))
+
+
+def _undo_custom(project: Project, library: PlaybookLibrary, entry: UndoEntry, change: Change, actor: Actor,
+                now: datetime) -> set[str]:
+    """Take back an add (the task goes) or a remove (it comes back as it was); who to tell."""
+    key = entry.key
+    if entry.kind == "custom_task_added":
+        project.pm_plan.custom.pop(key, None)
+        owners = set(project.pm_plan.plan(key).owner_ids)
+        project.tasks.pop(key, None)
+        project.pm_plan.tasks.pop(key, None)
+        project.pm_plan.questions = [q for q in project.pm_plan.questions if q.key != key]
+        return owners
+    assert entry.custom is not None and entry.record is not None
+    project.pm_plan.custom[key] = entry.custom
+    project.tasks[key] = TaskRecord.from_dict(entry.record)
+    project.tasks[key].rev += 1
+    if entry.before != TaskPlan():
+        project.pm_plan.tasks[key] = entry.before
+    _refresh_readiness(project, library, change, actor, now)
+    return set(entry.before.owner_ids)
+
+
+def _titles(entry: UndoEntry) -> dict[str, str]:
+    """A removed task's titles, for the people told once it is gone (its card cannot be drawn)."""
+    return {"title_es": entry.custom.title.es, "title_en": entry.custom.title.en} if entry.custom else {}

@@ -11,7 +11,41 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot.domain import catalogue
+from bot.domain.playbook import TaskSpec
+from bot.domain.text import LocalizedText
+
 MAX_UNDO = 20
+CUSTOM_PREFIX = "custom."  # a custom task's id: "custom.<hex>", its key "<playbook>:custom.<hex>"
+MAX_TITLE_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CustomTask:
+    """A task the PM added to one phase of one of the project's playbooks (bot/domain/custom_tasks.py).
+    Its owners and due date live in the task's TaskPlan, like a reassigned playbook task's."""
+
+    key: str
+    phase: str
+    title: LocalizedText
+    party: str = "provider"
+    depends_on: tuple[str, ...] = ()  # task ids in the same playbook
+
+    @property
+    def spec(self) -> TaskSpec:
+        return TaskSpec(id=self.key.split(":", 1)[1], phase=self.phase, party=self.party, title=self.title,
+                        description=catalogue.text("custom.description"), owners=(), confirmers=(),
+                        depends_on=self.depends_on)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "phase": self.phase, "title": self.title.to_dict(), "party": self.party,
+                "dependsOn": list(self.depends_on)}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> CustomTask:
+        title = data.get("title") or {}
+        return CustomTask(data["key"], data["phase"], LocalizedText(title.get("es", ""), title.get("en", "")),
+                          data.get("party") or "provider", tuple(data.get("dependsOn") or ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +78,19 @@ class UndoEntry:
     key: str
     before: TaskPlan
     state_before: str | None = None
+    custom: CustomTask | None = None  # a removed custom task, to put back
+    record: dict[str, Any] | None = None  # its TaskRecord as stored
 
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "kind": self.kind, "key": self.key, "before": self.before.to_dict(),
-                "stateBefore": self.state_before}
+                "stateBefore": self.state_before, **({"custom": self.custom.to_dict()} if self.custom else {}),
+                **({"record": self.record} if self.record else {})}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> UndoEntry:
+        custom = data.get("custom")
         return UndoEntry(int(data["seq"]), data["kind"], data["key"], TaskPlan.from_dict(data.get("before") or {}),
-                         data.get("stateBefore"))
+                         data.get("stateBefore"), CustomTask.from_dict(custom) if custom else None, data.get("record"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +132,7 @@ class PlanState:
     undo: list[UndoEntry] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     holidays: tuple[date, ...] | None = None  # None: the country's public holidays (bot/domain/working_days.py)
+    custom: dict[str, CustomTask] = field(default_factory=dict)  # by key; old projects have none
 
     def plan(self, key: str) -> TaskPlan:
         return self.tasks.get(key) or TaskPlan()
@@ -104,6 +143,7 @@ class PlanState:
             "undo": [u.to_dict() for u in self.undo[-MAX_UNDO:]],
             "questions": [q.to_dict() for q in self.questions],
             "holidays": [d.isoformat() for d in self.holidays] if self.holidays is not None else None,
+            **({"custom": [c.to_dict() for c in self.custom.values()]} if self.custom else {}),
         }
 
     @staticmethod
@@ -116,4 +156,5 @@ class PlanState:
             undo=[UndoEntry.from_dict(u) for u in data.get("undo") or ()],
             questions=[Question.from_dict(q) for q in data.get("questions") or ()],
             holidays=tuple(date.fromisoformat(d) for d in holidays) if holidays is not None else None,
+            custom={c["key"]: CustomTask.from_dict(c) for c in data.get("custom") or ()},
         )

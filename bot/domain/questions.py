@@ -20,7 +20,7 @@ def on_task(project: Project, library: PlaybookLibrary, actor: Actor, key: str) 
     """The PM, the task's owners, and anyone holding a role that may confirm it."""
     if project.is_pm(actor.id) or any(p.id == actor.id for p in task_owners(project, library, key)):
         return True
-    return bool(project.roles_of(actor.id) & set(spec_of(library, key).confirmers))
+    return bool(project.roles_of(actor.id) & set(spec_of(library, key, project).confirmers))
 
 
 def _text(raw: str | None) -> tuple[str, bool]:

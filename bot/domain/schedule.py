@@ -95,8 +95,8 @@ def _steps(project: Project, library: PlaybookLibrary) -> tuple[_Step, ...]:
         present = set(keys)
         built = []
         for key in _dependency_order(project, library):
-            playbook_id, task_id = key.split(":", 1)
-            spec = library[playbook_id].task(task_id)
+            playbook_id = key.split(":", 1)[0]
+            spec = spec_of(library, key, project)
             depends_on = tuple(k for k in (task_key(playbook_id, d) for d in spec.depends_on) if k in present)
             built.append(_Step(key, spec, depends_on))
         steps = tuple(built)
@@ -197,8 +197,8 @@ def _dependency_order(project: Project, library: PlaybookLibrary) -> list[str]:
                 order.append(current)
                 continue
             stack.append((current, True))
-            playbook_id, task_id = current.split(":", 1)
-            for dep in library[playbook_id].task(task_id).depends_on:
+            playbook_id = current.split(":", 1)[0]
+            for dep in spec_of(library, current, project).depends_on:
                 dep_key = task_key(playbook_id, dep)
                 if dep_key in project.tasks and dep_key not in placed:
                     stack.append((dep_key, False))
@@ -273,7 +273,7 @@ def waiting_on(project: Project, library: PlaybookLibrary) -> dict[str, list[str
     for key, record in project.tasks.items():
         if not record.state.is_open:
             continue
-        spec = _spec(library, key)
+        spec = _spec(library, key, project)
         if spec.party in ("customer", "shared"):
             result["customer"].append(key)
         if spec.party in ("provider", "shared"):
@@ -281,9 +281,18 @@ def waiting_on(project: Project, library: PlaybookLibrary) -> dict[str, list[str
     return result
 
 
-def _spec(library: PlaybookLibrary, key: str) -> TaskSpec:
+def spec_of(library: PlaybookLibrary, key: str, project: Project | None = None) -> TaskSpec:
+    """The one place a task key becomes its spec: the project's custom task (bot/domain/custom_tasks.py)
+    if it has one by that key, else the shared playbook's task."""
+    if project is not None:
+        custom = project.pm_plan.custom.get(key)
+        if custom is not None:
+            return custom.spec
     playbook_id, task_id = key.split(":", 1)
     return library[playbook_id].task(task_id)
+
+
+_spec = spec_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +306,7 @@ class PhaseProgress:
 def progress_by_phase(project: Project, library: PlaybookLibrary) -> list[PhaseProgress]:
     counts: dict[tuple[str, str], list[int]] = {}
     for key, record in project.tasks.items():
-        spec = _spec(library, key)
+        spec = _spec(library, key, project)
         slot = counts.setdefault((key.split(":", 1)[0], spec.phase), [0, 0])
         slot[1] += 1
         if record.state.is_closed:

@@ -29,7 +29,7 @@ from bot.domain.project import (
     task_key,
 )
 from bot.domain.roles import Role
-from bot.domain.schedule import local_date, zone
+from bot.domain.schedule import local_date, spec_of, zone
 from bot.domain.text import Language
 
 MAX_REASON_LENGTH = 500
@@ -130,11 +130,6 @@ def new_project(
     return project, change
 
 
-def spec_of(library: PlaybookLibrary, key: str) -> TaskSpec:
-    playbook_id, task_id = key.split(":", 1)
-    return library[playbook_id].task(task_id)
-
-
 def apply_task_action(
     project: Project,
     library: PlaybookLibrary,
@@ -150,7 +145,7 @@ def apply_task_action(
     record = project.tasks.get(key)
     if record is None:
         raise Refused("unknown_task", key)
-    spec = spec_of(library, key)
+    spec = spec_of(library, key, project)
     if action not in _ALLOWED_FROM:
         raise Refused("invalid", f"{action} is not a task state change")
     if not decide(actor, action, project, spec):
@@ -261,7 +256,7 @@ def _apply_milestone(project: Project, spec: TaskSpec, now: datetime) -> None:
 
 
 def _dependencies_met(project: Project, library: PlaybookLibrary, key: str) -> bool:
-    spec = spec_of(library, key)
+    spec = spec_of(library, key, project)
     playbook_id = key.split(":", 1)[0]
     for dep in spec.depends_on:
         dep_record = project.tasks.get(task_key(playbook_id, dep))
@@ -357,7 +352,7 @@ def allowed_actions(project: Project, library: PlaybookLibrary, actor: Actor, ke
     record = project.tasks.get(key)
     if record is None:
         return []
-    spec = spec_of(library, key)
+    spec = spec_of(library, key, project)
     allowed = [
         action for action in TASK_STATE_ACTIONS
         if record.state in _ALLOWED_FROM[action] and decide(actor, action, project, spec)

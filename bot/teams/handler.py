@@ -302,7 +302,7 @@ class ActivationBot(TeamsActivityHandler):
         elif command.name in ("digest", "digest_post", "export"):
             await self._pm_project_command(turn_context, actor, language, command.name)
         elif command.name in (CommandName.UNDO, CommandName.HOLIDAYS, CommandName.REASSIGN, CommandName.MOVE_DUE,
-                              CommandName.NOT_APPLICABLE):
+                              CommandName.NOT_APPLICABLE, CommandName.ADD_TASK, CommandName.REMOVE_TASK):
             await self.pm_tools.command(turn_context, actor, language, command)
         elif command.suggestion is not None:
             words = BY_NAME[command.suggestion].words(language)[0]
@@ -367,7 +367,7 @@ class ActivationBot(TeamsActivityHandler):
         for project in projects:
             roles = project.roles_of(actor.id)
             for key, record in project.tasks.items():
-                spec = self.service.task_spec(key)
+                spec = self.service.task_spec(key, project)
                 if record.state.is_open and (roles & set(spec.owners) if not project.pm_plan.plan(key).owner_ids
                                              else actor.id in project.pm_plan.plan(key).owner_ids):  # reassigned (issue 18)
                     lines.append((spec.title.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))

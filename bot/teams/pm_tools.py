@@ -18,7 +18,7 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.commands import Command, CommandName, fold
-from bot.domain import plan, questions
+from bot.domain import custom_tasks, plan, questions
 from bot.domain.authorization import Action, Actor, decide
 from bot.domain.catalogue import STRINGS, t
 from bot.domain.playbook import PlaybookLibrary
@@ -27,7 +27,8 @@ from bot.domain.questions import MAX_QUESTION_LENGTH
 from bot.domain.text import Language
 from bot.domain.transitions import Change, Refused, _record, spec_of
 from bot.domain.working_days import country_of, parse_holidays
-from cards.base import Card, plain
+from bot.teams import custom_task_commands
+from cards.base import Card, card, plain, text
 from cards.dates import format_date, porting_dates_card
 from cards.plan import ANSWER_VERB, ASK_VERB, PLAN_VERBS, plan_view
 from cards.question import question_card
@@ -56,7 +57,7 @@ def find_tasks(project: Project, library: PlaybookLibrary, query: str) -> list[s
         return []
     exact, partial = [], []
     for key in project.tasks:
-        spec = spec_of(library, key)
+        spec = spec_of(library, key, project)
         names = {fold(spec.title.es), fold(spec.title.en), fold(spec.id), fold(key)}
         if wanted in names:
             exact.append(key)
@@ -142,6 +143,9 @@ class PmTools:
         if command.name == CommandName.UNDO:
             await self._run(turn_context, actor, language, project, None, "undo", {})
             return
+        if command.name in (CommandName.ADD_TASK, CommandName.REMOVE_TASK):
+            await custom_task_commands.typed(self, turn_context, actor, language, project, command)
+            return
         usage = t({CommandName.REASSIGN: "plan.usage.reassign", CommandName.MOVE_DUE: "plan.usage.move_due"}.get(
             CommandName(command.name), "plan.usage.not_applicable"), language)
         if command.problem == "missing":
@@ -189,7 +193,7 @@ class PmTools:
         if not found:
             await turn_context.send_activity(t("plan.which_task", language, name=plain(typed.strip()[:80])))
         else:
-            titles = ", ".join(f"“{spec_of(self.bot.service.library, k).title.get(language)}”" for k in found[:5])
+            titles = ", ".join(f"“{spec_of(self.bot.service.library, k, project).title.get(language)}”" for k in found[:5])
             await turn_context.send_activity(t("plan.several_tasks", language, name=plain(typed.strip()[:80]), titles=titles))
         return None
 
@@ -204,13 +208,14 @@ class PmTools:
         library = self.bot.service.library
         now = self.bot.clock()
         undone: list[str] = []
-        if what == "reassign":
+        added: list[str] = []
+        if what in ("reassign", "add"):
             outside = await self.bot.service.outside_tenants(project, values["ids"])
             if outside is not None:
                 return t("refused.not_on_roster", language), False
 
         def mutate(current: Project) -> Any:
-            assert key is not None or what == "undo"
+            assert key is not None or what in ("undo", "add")
             if what == "reassign":
                 return plan.reassign(current, library, actor=actor, key=key or "", person_ids=values["ids"], now=now)
             if what == "due":
@@ -219,6 +224,15 @@ class PmTools:
             if what == "na":
                 return plan.mark_not_applicable(current, library, actor=actor, key=key or "", reason=values.get("reason"),
                                                 now=now)
+            if what == "add":
+                change, new_key = custom_tasks.add_custom_task(
+                    current, library, actor=actor, playbook_id=values["playbook"], phase=values["phase"],
+                    title_es=values["es"], title_en=values["en"], owner_ids=values["ids"], due=values.get("due"),
+                    depends_on=values.get("deps") or [], now=now, confirmed=bool(values.get("confirmed")))
+                added.append(new_key)
+                return change
+            if what == "remove":
+                return custom_tasks.remove_custom_task(current, library, actor=actor, key=key or "", now=now)
             change, entry = plan.undo(current, library, actor=actor, now=now)
             undone.append(entry.key)
             return change
@@ -226,10 +240,18 @@ class PmTools:
         try:
             saved = await self.bot.service.change_plan(actor, project.id, mutate)
         except Refused as refused:
-            return self.refusal(refused, language, key, values), False
+            if what == "add" and refused.code == "date_past":
+                return t("refused.custom_date_past", language, date=format_date(values["due"], language)), False
+            return self.refusal(refused, language, key, values, project), False
         self.bot.deliver_soon(project.id)
-        shown = key or (undone[0] if undone else "")
-        title = spec_of(library, shown).title.get(language) if shown else ""
+        shown = key or (undone[0] if undone else "") or (added[0] if added else "")
+        title = (custom_tasks.title_of(saved, library, shown, language) or custom_tasks.title_of(project, library, shown, language)
+                 if shown else "")
+        if what == "add":
+            phase = library[values["playbook"]].phase(values["phase"]).title.get(language)
+            return t("plan.done.custom_added", language, task=title, phase=phase), True
+        if what == "remove":
+            return t("plan.done.custom_removed", language, task=title), True
         if what == "reassign":
             names = ", ".join(plain(p.name) for p in plan.task_owners(saved, library, shown))
             return t("plan.done.reassigned", language, task=title, names=names), True
@@ -239,10 +261,11 @@ class PmTools:
             return t("plan.done.na", language, task=title), True
         return t("plan.done.undone", language, task=title), True
 
-    def refusal(self, refused: Refused, language: Language, key: str | None, values: dict[str, Any]) -> str:
+    def refusal(self, refused: Refused, language: Language, key: str | None, values: dict[str, Any],
+                project: Project | None = None) -> str:
         if refused.code == "date_past":
             day = date.fromisoformat(refused.detail)
-            title = spec_of(self.bot.service.library, key).title.get(language) if key else ""
+            title = spec_of(self.bot.service.library, key, project).title.get(language) if key and project else ""
             confirm = f"{t('date.cmd.move_due', language)} {title} {day.isoformat()} {t('date.confirm_word', language)} {values.get('reason') or ''}"
             return t("refused.due_past", language, date=format_date(day, language), confirm=confirm.strip())
         code = {"not_allowed": "not_pm", "tenant": "tenant"}.get(refused.code, refused.code)
@@ -355,6 +378,8 @@ class PmTools:
         else:
             notice = await self._menu(actor, language, project, key, verb, data, confirm)
         fresh = await self.bot.service.load(project_id) or project
+        if key not in fresh.tasks:  # the PM removed this custom task: the card says so
+            return card([text(notice)])
         view = task_view(fresh, self.bot.service.library, key, viewer=actor, language=language, now=self.bot.clock(),
                          notice=notice)
         drawn = task_card(view)
@@ -381,8 +406,29 @@ class PmTools:
                 message = t("date.past_press_again_due", language, date=format_date(day, language))
         elif verb == "plan_na":
             message, _ = await self.apply(actor, language, project, key, "na", {"reason": reason})
+        elif verb == "plan_remove":
+            message, _ = await self.apply(actor, language, project, key, "remove", {})
+        elif verb == "plan_add":
+            message = await self._add_from_card(actor, language, project, key, data, confirm)
         else:
             message, _ = await self.apply(actor, language, project, None, "undo", {})
+        return message
+
+    async def _add_from_card(self, actor: Actor, language: Language, project: Project, key: str, data: dict[str, Any],
+                             confirm: list[str]) -> str:
+        """The card's "Add a task to this phase": the card's phase, after the card's task if ticked."""
+        raw_owners, raw_due = data.get("ct_owners"), data.get("ct_due")
+        due = _iso_day(raw_due) if isinstance(raw_due, str) and raw_due.strip() else None
+        if isinstance(raw_due, str) and raw_due.strip() and due is None:
+            return t("refused.date_required", language)
+        values = {"playbook": key.split(":", 1)[0], "phase": spec_of(self.bot.service.library, key, project).phase,
+                  "es": str(data.get("ct_es") or ""), "en": str(data.get("ct_en") or ""),
+                  "ids": [i for i in (raw_owners.split(",") if isinstance(raw_owners, str) else []) if i.strip()],
+                  "due": due, "deps": [key] if str(data.get("ct_after")).lower() == "true" else [],
+                  "confirmed": due is not None and data.get("c") == due.isoformat()}
+        message, saved = await self.apply(actor, language, project, None, "add", values)
+        if not saved and due is not None and due < self.bot.clock().date() and not values["confirmed"]:
+            confirm.append(f"plan_add:{due.isoformat()}")  # pressing Add task again with this date confirms it
         return message
 
     async def _ask(self, actor: Actor, language: Language, project: Project, key: str, raw: object) -> str:
@@ -431,7 +477,7 @@ class PmTools:
         view = plan_view(saved, library, key, viewer=actor, language=language, due_iso="",
                          data={"p": saved.id, "k": key, "r": saved.tasks[key].rev})
         can_answer = saved.is_pm(actor.id) or any(p.id == actor.id for p in plan.task_owners(saved, library, key))
-        return question_card(view, saved.customer_name, spec_of(library, key).title.get(language), question_id,
+        return question_card(view, saved.customer_name, spec_of(library, key, saved).title.get(language), question_id,
                              can_answer=can_answer, notice=notice)
 
 
@@ -458,14 +504,16 @@ def _holiday_text(project: Project, language: Language) -> str:
 
 
 def _mark_confirm(drawn: Card, iso: str) -> None:
-    """Make the card's "Move due date" carry the questioned date, so pressing it again confirms it."""
+    """Make the card's "Move due date" (or "Add task", for "plan_add:<date>") carry the questioned
+    date, so pressing it again confirms it."""
+    verb, _, iso = iso.rpartition(":") if iso.startswith("plan_") else ("plan_due", "", iso)
     stack: list[Any] = [drawn]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             target = node.get("data")
-            if isinstance(target, dict) and "plan_due" in (node.get("verb"), target.get("verb")):
-                target["c"] = iso
+            if isinstance(target, dict) and verb in (node.get("verb"), target.get("verb")):
+                node["data"] = {**target, "c": iso}  # a copy: the card's actions share one data dict
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
