@@ -128,3 +128,23 @@ def test_every_pm_tools_card_in_both_languages_is_valid(library) -> None:
                   help_card(language, True, personal=False, in_channel=True), help_card(language, False, personal=False,
                                                                                          in_channel=True)]
     _assert_all_valid(cards)
+
+
+def test_every_custom_task_card_in_both_languages_is_valid(library) -> None:
+    """Issue 18's custom tasks: an added task (long titles, markup) as the PM, its owner and the channel
+    see it, with the PM menu's Remove and Add a task; the line its owner gets once it is removed."""
+    from bot.domain.custom_tasks import add_custom_task
+
+    project = full_project(library)
+    after = next(iter(project.tasks))
+    _, key = add_custom_task(project, library, actor=pm_actor(), playbook_id=after.split(":", 1)[0],
+                             phase=library[after.split(":", 1)[0]].phases[0].id, title_es="Revisar <at>x</at> " + "ñ" * 190,
+                             title_en="Review **the** [plan](http://e) " + "x" * 170, owner_ids=["cust"], due=None,
+                             depends_on=[after], now=NOW)
+    cards = []
+    for language in LANGUAGES:
+        for viewer in (pm_actor(), Actor("cust", "Cam", TENANT), None):
+            cards.append(task_card(task_view(project, library, key, viewer=viewer, language=language, now=NOW)))
+        cards.append(card([text(t("plan.told.custom_removed", language, by="Pat", task="Review"))]))
+    assert any("plan_remove" in json.dumps(c) and "plan_add" in json.dumps(c) for c in cards)
+    _assert_all_valid(cards)

@@ -14,6 +14,7 @@ from typing import Any
 from bot.domain import catalogue
 from bot.domain.playbook import TaskSpec
 from bot.domain.text import LocalizedText
+from cards.base import plain  # pure text helper (no SDK): the one place a custom title becomes displayable
 
 MAX_UNDO = 20
 CUSTOM_PREFIX = "custom."  # a custom task's id: "custom.<hex>", its key "<playbook>:custom.<hex>"
@@ -33,7 +34,9 @@ class CustomTask:
 
     @property
     def spec(self) -> TaskSpec:
-        return TaskSpec(id=self.key.split(":", 1)[1], phase=self.phase, party=self.party, title=self.title,
+        """As a playbook task's: its titles made plain text (a PM typed them; every view shows them)."""
+        title = LocalizedText(plain(self.title.es), plain(self.title.en))
+        return TaskSpec(id=self.key.split(":", 1)[1], phase=self.phase, party=self.party, title=title,
                         description=catalogue.text("custom.description"), owners=(), confirmers=(),
                         depends_on=self.depends_on)
 

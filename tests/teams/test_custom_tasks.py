@@ -231,3 +231,22 @@ def test_stored_plans_without_custom_tasks_still_load_and_custom_tasks_round_tri
     old = {"tasks": {}, "undo": [], "questions": [], "holidays": None}  # a project stored before custom tasks
     assert PlanState.from_dict(old).custom == {}
     assert "custom" not in PlanState().to_dict()
+
+
+async def test_a_custom_task_overdue_is_in_its_owners_reminder_on_the_next_working_day(harness: Harness) -> None:
+    project_id = await project(harness)
+    await harness.post(message(PM, TEAM, "holidays none", harness.service_url))
+    await add_from_card(harness, project_id, ct_due="2026-11-27")  # a Friday
+
+    def reminders() -> list[dict[str, Any]]:
+        chats = {c.conversation_id for c in harness.standin.created_conversations
+                 if any(m["id"] == TECH.teams_id for m in c.members)} | {personal(TECH).id}
+        return [c for cid in chats for c in harness.standin.cards_in(cid, kinds=("send", "reply"))
+                if "A reminder of your tasks" in str(c["body"][0].get("text", ""))]
+
+    harness.clock.now = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)  # Saturday: no reminder
+    await harness.runtime.scheduler.run_due()
+    assert not any("Review the numbering plan" in str(c) for c in reminders())
+    harness.clock.now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # Monday
+    await harness.runtime.scheduler.run_due()
+    assert any("Review the numbering plan" in str(c) and "overdue" in str(c) for c in reminders())
