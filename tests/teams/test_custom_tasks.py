@@ -250,3 +250,19 @@ async def test_a_custom_task_overdue_is_in_its_owners_reminder_on_the_next_worki
     harness.clock.now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # Monday
     await harness.runtime.scheduler.run_due()
     assert any("Review the numbering plan" in str(c) and "overdue" in str(c) for c in reminders())
+
+
+async def test_moving_the_task_a_custom_task_follows_replans_it_and_tells_its_owner(harness: Harness) -> None:
+    project_id = await project(harness)
+    await add_from_card(harness, project_id, on=USERS, ct_after="true")  # no date: planned after USERS
+    saved = await stored(harness, project_id)
+    (key,) = custom_keys(saved)
+    before = compute_schedule(saved, harness.runtime.library, harness.clock()).dates[key].planned_due
+    since = len(harness.standin.delivered)
+    await invoke(harness, PM, "plan_due", await task_data(harness, project_id, USERS), due="2026-12-10",
+                 plan_reason="Licences delayed")
+    after = compute_schedule(await stored(harness, project_id), harness.runtime.library, harness.clock()).dates[key]
+    assert after.planned_due > before and after.planned_due > date(2026, 12, 10)
+    events = [e for e in await harness.runtime.store.project_events(project_id) if e.kind == "due_moved"]
+    assert key in events[-1].data["replanned"]
+    assert any("moved the due date" in str(c) for c in private_cards(harness, TECH, since))
