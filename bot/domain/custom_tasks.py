@@ -73,6 +73,7 @@ def add_custom_task(project: Project, library: PlaybookLibrary, *, actor: Actor,
     if _dependencies_met(project, library, key):
         project.tasks[key].state = TaskState.READY
         project.tasks[key].ready_at = now
+    project.completed_at = None  # an open task again (its owners get its card with the change, below)
     change = _plan_change(project, actor, now, "custom_task_added", key, TaskPlan(),
                           data={"phase": phase, "title": {"es": es, "en": en}, "owners": ids,
                                 "due": due.isoformat() if due else None, "dependsOn": deps})

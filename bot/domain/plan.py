@@ -176,6 +176,7 @@ def _undo_custom(project: Project, library: PlaybookLibrary, entry: UndoEntry, c
         project.tasks.pop(key, None)
         project.pm_plan.tasks.pop(key, None)
         project.pm_plan.questions = [q for q in project.pm_plan.questions if q.key != key]
+        _refresh_readiness(project, library, change, actor, now)  # it may have been the last open task
         return owners
     assert entry.custom is not None and entry.record is not None
     project.pm_plan.custom[key] = entry.custom
