@@ -20,7 +20,7 @@ from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project, TaskRecord, TaskState, task_key
 from bot.domain.roles import Party
 from bot.domain.schedule import compute_schedule, local_date, zone
-from bot.domain.text import LocalizedText
+from bot.domain.text import Language, LocalizedText
 from bot.domain.transitions import Change, Refused, _dependencies_met, _record, _refresh_readiness, spec_of
 
 MAX_CUSTOM_TASKS = 50
@@ -110,11 +110,11 @@ def remove_custom_task(project: Project, library: PlaybookLibrary, *, actor: Act
     return change
 
 
-def title_of(project: Project, library: PlaybookLibrary, key: str, language: str) -> str:
+def title_of(project: Project, library: PlaybookLibrary, key: str, language: Language) -> str:
     """The task's title in the language, a removed custom task's from the undo list."""
     if key in project.tasks:
-        return spec_of(library, key, project).title.get("es" if language == "es" else "en")
+        return spec_of(library, key, project).title.get(language)
     for entry in reversed(project.pm_plan.undo):
         if entry.key == key and entry.custom is not None:
-            return entry.custom.title.get("es" if language == "es" else "en")
+            return entry.custom.title.get(language)
     return ""

@@ -263,7 +263,7 @@ async def test_refreshed_cards_offer_exactly_what_the_matrix_allows(make_harness
         expected = {a.value for a in allowed_actions(loaded, harness.runtime.library, actor, key)}
         # Issue 18: the PM menu for the project's PM, "Ask a question" for anyone on the task.
         if decide(actor, Action.ASSIGN_ROLES, loaded):
-            expected |= {"plan_reassign", "plan_due", "plan_na"}
+            expected |= {"plan_reassign", "plan_due", "plan_na", "plan_add"}  # plan_add: add a task to this phase
         if on_task(loaded, harness.runtime.library, actor, key):
             expected.add("ask")
         assert offered == expected, (user.name, key)

@@ -266,3 +266,12 @@ async def test_moving_the_task_a_custom_task_follows_replans_it_and_tells_its_ow
     events = [e for e in await harness.runtime.store.project_events(project_id) if e.kind == "due_moved"]
     assert key in events[-1].data["replanned"]
     assert any("moved the due date" in str(c) for c in private_cards(harness, TECH, since))
+
+
+async def test_a_channel_message_with_a_bot_mention_and_no_text_is_answered_without_an_error(harness: Harness) -> None:
+    """Found by tests/security/test_hostile_input.py: botbuilder's remove_recipient_mention fails on no text."""
+    await project(harness)
+    activity = message(PM, TEAM, "help", harness.service_url)
+    activity.pop("text")
+    status, _ = await harness.post(activity)
+    assert status in (200, 201, 202)
