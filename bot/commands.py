@@ -40,6 +40,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("foc", re.compile(r"^(foc|fecha foc)(?: (.+))?$")),
     ("port_date", re.compile(r"^(port date|portabilidad|fecha de portabilidad)(?: (.+))?$")),
 ]
+# -- issue 17: number porting and the glossary. Plain patterns kept apart so they can move to
+# the command table as they are: name -> pattern; "what_is" keeps the abbreviation asked about.
+PORTING_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("port_numbers", re.compile(r"^(port numbers|numbers to port|numeros a portar|numeros de portabilidad)$")),
+    ("port_orders", re.compile(r"^(port orders|ordenes de portabilidad|ordenes de porte)$")),
+    ("glossary", re.compile(r"^(glossary|glosario)$")),
+    ("what_is", re.compile(r"^[\u00bf]?(?:what is|what's|whats|define|que es|que significa) ([^ ]{1,20})\??$")),
+]
+PORTING_COMMANDS = frozenset(name for name, _ in PORTING_PATTERNS)
 _ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: (confirm|confirmar|yes|si))?$")
 
 
@@ -54,6 +63,10 @@ def parse_command(text: str | None) -> Command:
         if name in ("foc", "port_date"):
             return _dated(name, match.group(2) or "")
         return Command(name)
+    for name, pattern in PORTING_PATTERNS:  # issue 17
+        match = pattern.match(folded)
+        if match:
+            return Command(name, argument=match.group(1) if name == "what_is" else "")
     return Command("unknown", argument=folded[:80])
 
 

@@ -16,6 +16,7 @@ def welcome_card(language: Language) -> Card:
 
 def help_card(language: Language, is_pm: bool) -> Card:
     lines = [t(k, language) for k in ("help.cmd.help", "help.cmd.status", "help.cmd.mytasks", "help.cmd.language", "help.cmd.cancel")]
+    lines += [t(k, language) for k in ("help.cmd.port_numbers", "help.cmd.port_orders", "help.cmd.glossary")]  # issue 17
     body = [title(t("help.title", language)), text(t("help.intro", language), subtle=True), bullets(lines)]
     if is_pm:
         pm_lines = [t(k, language) for k in ("help.cmd.new", "help.cmd.statusall", "help.cmd.foc", "help.cmd.port", "help.cmd.digest", "help.cmd.export")]

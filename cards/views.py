@@ -29,6 +29,7 @@ from bot.domain.text import Language
 from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
+from cards.porting import PortingView, porting_view
 
 MAX_REFRESH_USERS = 60
 
@@ -159,6 +160,7 @@ class StatusView:
     complete: bool
     done: int
     total: int
+    porting: PortingView | None = None  # issue 17: port orders
 
 
 def status_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
@@ -218,6 +220,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         complete=project.is_complete(),
         done=done,
         total=len(project.tasks),
+        porting=porting_view(project, language, now),
     )
 
 
@@ -245,6 +248,7 @@ class DigestView:
     waiting_provider: list[TaskLine]
     moved: list[TaskLine]
     complete: bool
+    porting: PortingView | None = None  # issue 17: port orders, and their FOCs that moved
 
 
 def digest_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
@@ -293,6 +297,7 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
                         f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}")
                for m in digest.moved][:list_limit],
         complete=project.is_complete(),
+        porting=porting_view(project, language, now),
     )
 
 

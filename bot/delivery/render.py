@@ -20,6 +20,7 @@ from bot.storage.people import PersonRecords
 from cards.base import Card, card, plain, text
 from cards.dates import format_date
 from cards.digest import completion_card, digest_card
+from cards.porting import cutover_card, rejection_card
 from cards.status import dates_card
 from cards.task import task_card
 from cards.views import completion_view, digest_view, task_view
@@ -42,6 +43,8 @@ class Renderer:
             OutboxKind.DIGEST: self._digest,
             OutboxKind.COMPLETION_REPORT: self._completion_report,
             OutboxKind.UNREACHABLE_NOTICE: self._unreachable_notice,
+            OutboxKind.PORT_REJECTION: self._port_card,
+            OutboxKind.PORT_CUTOVER: self._port_card,
         }
 
     def actor_for(self, project: Project, person_id: str) -> Actor:
@@ -77,6 +80,15 @@ class Renderer:
 
     async def _unreachable_notice(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         return card([text(t("unreachable", language, name=plain(str(item.params.get("name", "")))))])
+
+    async def _port_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        """A port order's rejection (to whoever must fix it) or cutover card (issue 17)."""
+        order = next((o for o in project.port_book.orders if o.id == item.params.get("order")), None)
+        if order is None:
+            return None
+        if item.kind is OutboxKind.PORT_REJECTION:
+            return rejection_card(project, order, language) if order.rejections else None
+        return cutover_card(project, order, language, eve=item.params.get("phase") == "eve") if order.foc_at else None
 
     async def task_copy(self, project: Project, key: str, conversation_id: str) -> Card:
         """A task card as the people of that conversation should see it."""

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from bot.domain.playbook import Condition, Playbook, PlaybookLibrary, TaskSpec
+from bot.domain.porting import PortBook
 from bot.domain.roles import Role
 from bot.domain.text import Language, parse_language
 
@@ -223,6 +224,8 @@ class OutboxKind(StrEnum):
     COMPLETION_REPORT = "completion_report"
     UNREACHABLE_NOTICE = "unreachable_notice"  # to a PM: someone cannot be reached
     LICENCE_CHECK = "licensing_check"  # a job: reads the tenant's licences through Graph
+    PORT_REJECTION = "port_rejection"  # a rejected port order, to whoever must fix it
+    PORT_CUTOVER = "port_cutover"  # the day before and the day of a port order's FOC
 
     @property
     def is_job(self) -> bool:
@@ -328,6 +331,7 @@ class Project:
     next_reminder_at: datetime | None = None
     outbox_lease_owner: str | None = None  # the bot instance delivering this outbox now
     outbox_lease_until: datetime | None = None
+    port_book: PortBook = field(default_factory=PortBook)  # number porting orders (bot/domain/porting.py)
 
     # -- who is who -------------------------------------------------------------------
     def roles_of(self, person_id: str) -> frozenset[Role]:
@@ -411,6 +415,7 @@ class Project:
             # UTC, so the stores can compare it as text with a UTC instant.
             "nextReminderAt": _dt(self.next_reminder_at.astimezone(UTC)) if self.next_reminder_at else None,
             "outboxLease": {"owner": self.outbox_lease_owner, "until": _dt(self.outbox_lease_until)},
+            "porting": self.port_book.to_dict() if self.port_book.orders else None,
             # Derived fields the stores index for listing queries.
             "outboxCount": len(self.outbox),
             "active": self.completed_at is None,
@@ -449,6 +454,7 @@ class Project:
             next_reminder_at=_parse_dt(data.get("nextReminderAt")),
             outbox_lease_owner=(data.get("outboxLease") or {}).get("owner"),
             outbox_lease_until=_parse_dt((data.get("outboxLease") or {}).get("until")),
+            port_book=PortBook.from_dict(data.get("porting")),
         )
 
 
