@@ -20,6 +20,7 @@ from bot.domain.catalogue import t
 from bot.domain.events import Event
 from bot.domain.porting import (
     DEFAULT_FIXER,
+    MAX_PASTE_CHARS,
     MAX_PASTE_LINES,
     PortAction,
     PortOrder,
@@ -112,7 +113,7 @@ class PortingService:
         if not (project.roles_of(actor.id) or actor.is_staff_pm):
             return PortingReply([], text=refusal_text(Refusal.NOT_ON_PROJECT, language))
         lines = count_lines(typed)
-        if lines > MAX_PASTE_LINES or len(typed) > 60_000:
+        if lines > MAX_PASTE_LINES or len(typed) > MAX_PASTE_CHARS:
             # Refused before anything is parsed; the text is not echoed (it would not fit a card).
             notice = refusal_text(Refusal.TOO_MANY_LINES, language, lines=lines)
             return PortingReply([paste_card(project, region, language, carrier=carrier, btn=btn, partial=partial, notice=notice)])

@@ -23,8 +23,8 @@ import phonenumbers
 
 from bot.domain.roles import Role
 
-MAX_PASTE_LINES = 2000  # parsing 2,000 lines takes ~0.2 s here; the problem card echoes the text (28 KB budget)
-MAX_PASTE_CHARS = 60_000
+MAX_PASTE_LINES = 1000  # ~0.3 s to parse on a busy 2-CPU machine; the problem card echoes the text (28 KB budget)
+MAX_PASTE_CHARS = 40_000
 MAX_TEXT = 500
 MAX_CARRIER = 80
 DEFAULT_REGION = "US"
