@@ -115,7 +115,7 @@ class PortingService:
         lines = count_lines(typed)
         if lines > MAX_PASTE_LINES or len(typed) > MAX_PASTE_CHARS:
             # Refused before anything is parsed; the text is not echoed (it would not fit a card).
-            notice = refusal_text(Refusal.TOO_MANY_LINES, language, lines=lines)
+            notice = refusal_text(Refusal.TOO_MANY_LINES, language, lines=lines, chars=len(typed))
             return PortingReply([paste_card(project, region, language, carrier=carrier, btn=btn, partial=partial, notice=notice)])
         paste = parse_paste(typed, region=region, carrier=carrier, btn=btn, taken=project.port_book.owner_of())
         if not paste.valid:

@@ -15,6 +15,7 @@ from bot.domain.catalogue import t
 from bot.domain.porting import (
     ALLOWED_FROM,
     FIXER_ROLES,
+    MAX_PASTE_CHARS,
     MAX_PASTE_LINES,
     LineProblem,
     Paste,
@@ -101,10 +102,11 @@ ACTION_KEY: dict[PortAction, str] = {
 CHECKLIST_KEYS = ("porting.check.inbound", "porting.check.outbound", "porting.check.aa", "porting.check.cq")
 
 
-def refusal_text(code: Refusal, language: Language, *, value: str = "", lines: int = 0) -> str:
+def refusal_text(code: Refusal, language: Language, *, value: str = "", lines: int = 0, chars: int = 0) -> str:
     if code is Refusal.WRONG_STATE and value in {s.value for s in PortState}:
         value = t(STATE_KEY[PortState(value)], language)
-    return t(REFUSAL_KEY[code], language, value=plain(value), state=plain(value), lines=lines, max=MAX_PASTE_LINES)
+    return t(REFUSAL_KEY[code], language, value=plain(value), state=plain(value), lines=lines, chars=chars, max=MAX_PASTE_LINES,
+             max_chars=MAX_PASTE_CHARS)
 
 
 # -- paste --------------------------------------------------------------------------------

@@ -391,8 +391,10 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "porting.section.requested": _("solicitada {date}", "requested {date}"),
     "porting.section.confirmed": _("confirmada {date}", "confirmed {date}"),
     "porting.digest.foc_moved": _("FOC de la orden {id}", "FOC of port order {id}"),
-    "porting.refused.too_many_lines": _("Son {lines} líneas; tomo hasta {max} por vez. Péguelas en partes. No guardé nada.",
-                                        "That is {lines} lines; I take at most {max} at a time. Paste them in parts. Nothing was saved."),
+    "porting.refused.too_many_lines": _("Son {lines} líneas y {chars} caracteres; tomo hasta {max} líneas y {max_chars} caracteres "
+                                        "por vez. Péguelas en partes. No guardé nada.",
+                                        "That is {lines} lines and {chars} characters; I take at most {max} lines and {max_chars} "
+                                        "characters at a time. Paste them in parts. Nothing was saved."),
     "porting.refused.nothing_valid": _("No hay ningún número válido para guardar; no cambié nada.", "There is no valid number to save; nothing changed."),
     "porting.refused.unknown_order": _("No encuentro esa orden de portabilidad.", "I can't find that port order."),
     "porting.refused.stale": _("La orden ya cambió; esta es como está ahora.", "The order has already changed; here it is as it stands now."),
@@ -421,8 +423,8 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "glossary.title": _("Glosario de telecomunicaciones", "Telecom glossary"),
     "glossary.intro": _("Escriba **qué es** y la sigla (por ejemplo **qué es LOA**) para ver una sola.",
                         "Type **what is** and the abbreviation (for example **what is CSR**) to see just one."),
-    "glossary.unknown": _("No conozco «{word}». Escriba **glosario** para ver todas las siglas que explico.",
-                          "I don't know \"{word}\". Type **glossary** for every abbreviation I explain."),
+    "glossary.unknown": _("No conozco «{word}». Escriba **glosario** para ver las siglas que explico, o **ayuda** para los comandos.",
+                          "I don't know \"{word}\". Type **glossary** for the abbreviations I explain, or **help** for the commands."),
     "glossary.on_card": _("Siglas en esta tarjeta", "Terms on this card"),
     # glossary terms (bot/domain/glossary.py): each abbreviation spelled out, and what it means
     "glossary.csr.name": _('Customer Service Record (registro de servicio del cliente)', 'Customer Service Record'),

@@ -24,7 +24,7 @@ import phonenumbers
 from bot.domain.roles import Role
 
 MAX_PASTE_LINES = 1000  # ~0.3 s to parse on a busy 2-CPU machine; the problem card echoes the text (28 KB budget)
-MAX_PASTE_CHARS = 40_000
+MAX_PASTE_CHARS = 16_000  # so the problems card can give the whole text back within the card budget
 MAX_TEXT = 500
 MAX_CARRIER = 80
 DEFAULT_REGION = "US"

@@ -224,7 +224,7 @@ async def test_ten_thousand_pasted_lines_are_refused_with_the_limit_and_nothing_
     project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True))
     huge = "\n".join(f"(212) 555-{i % 10000:04d}" for i in range(10_000))
     card = await act(harness, PM, "port_paste", {"p": project_id, "numbers": huge, "carrier": "Verizon", "btn": "", "partial": "false"})
-    assert "That is 10000 lines; I take at most 1000 at a time." in str(card)
+    assert f"That is 10000 lines and {len(huge)} characters; I take at most 1000 lines and 16000 characters" in str(card)
     assert (await harness.runtime.service.load(project_id)).port_book.orders == []
     # A stranger to the project gets nothing of it; a project without porting says so.
     await harness.post(message(CUSTOMER, TEAM, "port orders", harness.service_url))
