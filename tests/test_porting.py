@@ -322,3 +322,15 @@ def test_the_porting_sections_show_each_order(library) -> None:
     assert porting_view(project, "en", NOW + timedelta(days=30)).moved == []  # a week later it moved no more
     (row,) = porting_csv_rows(project, NOW + timedelta(days=5))
     assert row[2] == "port_order" and row[4] == "PO1" and '"numbers": 2' in row[-1] and '"resubmissions": 0' in row[-1]
+
+
+def test_the_export_has_a_row_per_port_order(library) -> None:
+    from bot.export import history_csv
+
+    project = project_with(library)
+    add_numbers(project.port_book, paste("212-555-0123\n212-555-0124; =HYPERLINK(x)"), now=NOW, partial=False)
+    rows = history_csv(project, [], library).splitlines()
+    assert rows[0].startswith("seq,at,kind")
+    assert [r.split(",")[2] for r in rows[1:]] == ["port_order", "port_order"]
+    assert rows[1].split(",")[4:6] == ["PO1", "Verizon"]
+    assert rows[2].split(",")[4:6] == ["PO2", "'=HYPERLINK(x)"]  # a formula in a carrier's name is neutralised

@@ -655,9 +655,9 @@ class ActivationBot(TeamsActivityHandler):
                 reply: PortingReply | None = await self.porting.paste(actor, project_id, data, language)
             else:
                 reply = await self.porting.step(actor, project_id, data, language)
-        except Refused as refused:
+        except Refused as refused:  # not this person's project (tenant, membership) or no such project
             log.info("porting action refused: %s", refused.code)
-            return None
+            return card([text(t(f"refused.{refused.code}", language, detail=refused.detail))])
         if reply is None:
             return None
         if reply.deliver:

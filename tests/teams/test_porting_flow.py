@@ -229,3 +229,27 @@ async def test_ten_thousand_pasted_lines_are_refused_with_the_limit_and_nothing_
     # A stranger to the project gets nothing of it; a project without porting says so.
     await harness.post(message(CUSTOMER, TEAM, "port orders", harness.service_url))
     assert "No port orders yet" in str(harness.standin.cards_in(TEAM.id)[-1])
+
+
+async def test_the_primary_contact_pastes_from_their_chat_and_submit_fallback_works(harness: Harness) -> None:
+    from tests.support.teams_activities import card_submit
+    from tests.teams.conftest import STRANGER
+
+    project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True))
+    chat = personal(CUSTOMER)
+    await harness.post(message(CUSTOMER, chat, "port numbers", harness.service_url))
+    assert any(e.get("id") == "numbers" for e in harness.standin.cards_in(chat.id)[-1]["body"])
+    # Action.Submit (clients without Universal Actions): the answer comes as a message.
+    values = {"verb": "port_paste", "p": project_id, "numbers": "212 555 0123", "carrier": "Verizon", "btn": "", "partial": "false"}
+    await harness.post(card_submit(CUSTOMER, chat, values, harness.service_url))
+    assert "Saved 1 number in port orders PO1." in str(harness.standin.cards_in(chat.id)[-1])
+    order = (await harness.runtime.service.load(project_id)).port_book.order("PO1")
+    assert order.numbers == ("+12125550123",)
+    # The customer sees the order read-only; a stranger to the project is refused and nothing changes.
+    await harness.post(message(CUSTOMER, chat, "port orders", harness.service_url))
+    assert "Only the PM records the order's steps." in str(harness.standin.cards_in(chat.id)[-1])
+    _, body = await harness.post(card_action(STRANGER, personal(STRANGER), "port_paste",
+                                             {"p": project_id, "numbers": "212 555 0124", "carrier": "X"}, harness.service_url))
+    assert body["type"] == "application/vnd.microsoft.card.adaptive" and "You are not on this project." in str(body["value"])
+    assert (await harness.runtime.service.load(project_id)).port_book.order("PO1").numbers == ("+12125550123",)
+    assert len((await harness.runtime.service.load(project_id)).port_book.orders) == 1
