@@ -199,13 +199,10 @@ class PortingService:
 
         try:
             saved = await self.service.change_project(actor, project_id, mutate)
-        except (PortRefusal, Refused) as refusal:
-            current = await self.service.load(project_id)
-            shown = current.port_book.order(order_id) if current else order
-            code = refusal.code if isinstance(refusal, PortRefusal) else Refusal.STALE
-            detail = refusal.detail if isinstance(refusal, PortRefusal) else ""
-            return PortingReply([order_card(current or project, shown, language, self.clock(), pm=True,
-                                            notice=refusal_text(code, language, value=detail))])
+        except PortRefusal as refusal:  # nothing changed: the order as it is now, and why
+            current = await self.service.load(project_id) or project
+            return PortingReply([order_card(current, current.port_book.order(order_id), language, self.clock(), pm=True,
+                                            notice=refusal_text(refusal.code, language, value=refusal.detail))])
         if action is PortAction.FOC:
             await self.plan_cutover(saved)
         updated = saved.port_book.order(order_id)
