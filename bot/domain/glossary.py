@@ -62,7 +62,7 @@ def lookup(word: str) -> Term | None:
 @cache
 def _pattern() -> re.Pattern[str]:
     names = sorted((re.escape(t.abbreviation) for t in TERMS), key=len, reverse=True)
-    return re.compile(r"(?<![\w.])(" + "|".join(names) + r")(?![\w])")
+    return re.compile(r"(?<![\w.])(" + "|".join(names) + r")s?(?![\w])")  # "DIDs" too
 
 
 def terms_in(texts: list[str]) -> list[Term]:

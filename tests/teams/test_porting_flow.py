@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 
 from bot.domain.authorization import Action
+from bot.domain.catalogue import t
+from bot.domain.glossary import lookup
 from bot.domain.porting import PortState
 from bot.domain.project import TaskState
 from bot.domain.transitions import Refused
+from cards.dates import format_date
 from tests.support.card_validation import cards_problems
 from tests.support.teams_activities import TeamsUser, card_action, message, personal
 from tests.teams.conftest import ADMIN, CUSTOMER, PM, SIGNER, TEAM, Harness
@@ -58,120 +61,138 @@ async def order_of(harness: Harness, project_id: str):
     return project, project.port_book.order("PO1")
 
 
-async def test_a_cloud_voice_port_through_rejection_resubmission_foc_cutover_and_verification(harness: Harness) -> None:
-    project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True))
-    await harness.post(message(PM, TEAM, "port numbers", harness.service_url))
+LOCALES = {"en": "en-US", "es": "es-MX"}
+COMMANDS = {"en": ("port numbers", "status", "digest", "what is LOA"), "es": ("números a portar", "estado", "resumen", "qué es LOA")}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+async def test_a_cloud_voice_port_through_rejection_resubmission_foc_cutover_and_verification(harness: Harness, lang: str) -> None:
+    loc = LOCALES[lang]
+    port_numbers, status_word, digest_word, _ = COMMANDS[lang]
+    project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True, language=lang), locale=loc)
+    await harness.post(message(PM, TEAM, port_numbers, harness.service_url, locale=loc))
     paste_card = harness.standin.cards_in(TEAM.id)[-1]
     assert any(e.get("id") == "numbers" and e.get("isMultiline") for e in paste_card["body"])
+    assert t("porting.paste.title", lang, customer="Contoso") in str(paste_card)
     # A paste with problems: listed line by line, nothing saved, the text kept for fixing.
     typed = "Number\n(212) 555-0123\n212.555.0124\nnot a number\n212-555-0123\n+52 55 1234 5678"
-    shown = await act(harness, PM, "port_paste", {"p": project_id, "numbers": typed, "carrier": "Verizon", "btn": "", "partial": "false"})
+    shown = await act(harness, PM, "port_paste", {"p": project_id, "numbers": typed, "carrier": "Verizon", "btn": "", "partial": "false"},
+                      loc)
     body = str(shown)
-    assert "Line 4: not a number: not a valid phone number" in body
-    assert "Line 5: 212-555-0123: repeats line 2" in body
-    assert "a number of another country (MX)" in body
+    assert t("porting.problem.invalid", lang, line=4, raw="not a number") in body
+    assert t("porting.problem.duplicate", lang, line=5, raw="212-555-0123", detail="2") in body
+    assert t("porting.problem.foreign", lang, line=6, raw="+52 55 1234 5678", detail="MX", region="US") in body
     assert next(e for e in shown["body"] if e.get("id") == "numbers")["value"] == typed
     assert (await harness.runtime.service.load(project_id)).port_book.orders == []
     # Confirmed: the two valid numbers are saved as E.164 in one order.
     saved = await act(harness, PM, "port_paste", {"p": project_id, "numbers": typed, "carrier": "Verizon", "btn": "212-555-0100",
-                                                  "partial": "true", "confirm": True})
-    assert "Saved 2 numbers in port orders PO1." in str(saved)
+                                                  "partial": "true", "confirm": True}, loc)
+    assert t("porting.saved", lang, n=2, orders="PO1") in str(saved)
     project, order = await order_of(harness, project_id)
     assert (order.numbers, order.btn, order.carrier, order.partial) == (("+12125550123", "+12125550124"), "+12125550100", "Verizon", True)
 
     # FOC before submission: refused, nothing changes.
-    refused = await order_step(harness, project_id, "foc", foc_date="2027-01-14", foc_time="10:00")
-    assert "An FOC is recorded after the order is submitted to the carrier" in str(refused)
+    refused = await order_step(harness, project_id, "foc", loc, foc_date="2027-01-14", foc_time="10:00")
+    assert t("porting.refused.foc_before_submission", lang) in str(refused)
     assert (await order_of(harness, project_id))[1].state is PortState.DRAFT
-    await order_step(harness, project_id, "submit", submit_date="2026-11-27", requested="2027-01-15")
+    await order_step(harness, project_id, "submit", loc, submit_date="2026-11-27", requested="2027-01-15")
     # A rejection without a reason: refused. With one: the customer's primary contact is told what to bring.
-    refused = await order_step(harness, project_id, "reject", reason="", reject_text="")
-    assert "Choose the reason for the rejection" in str(refused)
+    refused = await order_step(harness, project_id, "reject", loc, reason="", reject_text="")
+    assert t("porting.refused.reason_required", lang) in str(refused)
     assert (await order_of(harness, project_id))[1].state is PortState.SUBMITTED
     before = len(cards_for(harness, CUSTOMER))
-    await order_step(harness, project_id, "reject", reason="bill_too_old", reject_text="The bill is from March",
+    await order_step(harness, project_id, "reject", loc, reason="bill_too_old", reject_text="The bill is from March",
                      fixer="customer_primary_contact")
-    rejection = [c for c in cards_for(harness, CUSTOMER)[before:] if "rejected port order PO1" in str(c)]
+    rejection = [c for c in cards_for(harness, CUSTOMER)[before:]
+                 if t("porting.rejection.title", lang, carrier="Verizon", id="PO1") in str(c)]
     assert rejection, titles(cards_for(harness, CUSTOMER)[before:])
-    assert "A bill from the current carrier from the last 30 days." in str(rejection[-1])
+    assert t("porting.bring.bill_too_old", lang) in str(rejection[-1])
     assert "The bill is from March" in str(rejection[-1])
-    assert not any("rejected port order" in str(c) for c in cards_for(harness, SIGNER))
-    await order_step(harness, project_id, "resubmit", resubmit_date="2026-11-30")
+    assert not any("PO1" in str(c) for c in cards_for(harness, SIGNER))
+    await order_step(harness, project_id, "resubmit", loc, resubmit_date="2026-11-30")
     # FOC received: the port-date tasks are re-dated and their owners told, as `foc` does.
-    card = await order_step(harness, project_id, "foc", foc_date="2027-01-14", foc_time="10:00")
-    assert "Recorded: FOC received." in str(card)
+    card = await order_step(harness, project_id, "foc", loc, foc_date="2027-01-14", foc_time="10:00")
+    assert t("porting.step.done", lang, state=t("porting.state.foc_received", lang)) in str(card)
     project, order = await order_of(harness, project_id)
     assert project.foc_date == date(2027, 1, 14) and order.requested_foc == date(2027, 1, 15)
     assert order.foc_at.isoformat() == "2027-01-14T10:00:00-05:00"
     assert (order.resubmissions, len(order.rejections)) == (1, 1)
     events = [e.kind for e in await harness.runtime.store.project_events(project_id)]
     assert "foc_set" in events and events.count("port_order_changed") == 4
-    assert any("Dates updated: Contoso" in str(c) for c in cards_for(harness, PM))  # the due-date notice `foc` sends
-    # Status shows the order; the digest too.
-    await harness.post(message(PM, TEAM, "status", harness.service_url))
+    assert any(t("dates.title", lang, customer="Contoso") in str(c) for c in cards_for(harness, PM))  # the due dates `foc` sends
+    # Status shows the order.
+    await harness.post(message(PM, TEAM, status_word, harness.service_url, locale=loc))
     status = str(harness.standin.cards_in(TEAM.id)[-1])
-    assert "PO1 · Verizon" in status and "1 rejection · 1 resubmission" in status and "requested January 15, 2027" in status
+    assert "PO1 · Verizon" in status
+    assert f"{t('porting.order.rejections', lang, n=1)} · {t('porting.order.resubmissions', lang, n=1)}" in status
+    assert t("porting.section.requested", lang, date=format_date(date(2027, 1, 15), lang)) in status
     # The carrier moves the FOC: the digest lists it among the dates that moved.
-    await order_step(harness, project_id, "foc", foc_date="2027-01-15", foc_time="10:00")
+    await order_step(harness, project_id, "foc", loc, foc_date="2027-01-15", foc_time="10:00")
     assert (await harness.runtime.service.load(project_id)).foc_date == date(2027, 1, 15)
-    await harness.post(message(PM, TEAM, "digest", harness.service_url))
+    await harness.post(message(PM, TEAM, digest_word, harness.service_url, locale=loc))
     digest = str(harness.standin.cards_in(TEAM.id)[-1])
-    assert "FOC of port order PO1" in digest and "January 14, 2027 → January 15, 2027" in digest and "PO1 · Verizon" in digest
-    await order_step(harness, project_id, "foc", foc_date="2027-01-14", foc_time="10:00")
+    assert t("porting.digest.foc_moved", lang, id="PO1") in digest and "PO1 · Verizon" in digest
+    assert f"{format_date(date(2027, 1, 14), lang)} → {format_date(date(2027, 1, 15), lang)}" in digest
+    await order_step(harness, project_id, "foc", loc, foc_date="2027-01-14", foc_time="10:00")
     # Cutover: the day before at 09:00 and on the day, to the PM and the primary contact.
     harness.clock.now = datetime(2027, 1, 13, 14, 30, tzinfo=UTC)  # 09:30 in New York
     await harness.runtime.scheduler.run_due()
     await harness.runtime.settle()
+    eve_title = t("porting.cutover.title_eve", lang, id="PO1", carrier="Verizon")
     for user in (PM, CUSTOMER):
-        eve = [c for c in cards_for(harness, user) if "Port tomorrow: order PO1" in str(c)]
+        eve = [c for c in cards_for(harness, user) if eve_title in str(c)]
         assert len(eve) == 1, user.name
-        assert "lock about 24 hours before" in str(eve[0]) and "Each auto attendant (AA) answers" in str(eve[0])
-    assert not any("Port tomorrow" in str(c) for c in cards_for(harness, SIGNER))
+        assert t("porting.cutover.lock", lang) in str(eve[0]) and t("porting.check.aa", lang) in str(eve[0])
+    assert not any(eve_title in str(c) for c in cards_for(harness, SIGNER))
     await harness.runtime.scheduler.run_due()  # again: nothing new
     await harness.runtime.settle()
-    assert len([c for c in cards_for(harness, PM) if "Port tomorrow: order PO1" in str(c)]) == 1
+    assert len([c for c in cards_for(harness, PM) if eve_title in str(c)]) == 1
     harness.clock.now = datetime(2027, 1, 14, 13, 5, tzinfo=UTC)  # 08:05 on the day
     await harness.runtime.scheduler.run_due()
     await harness.runtime.settle()
-    assert any("Port today: order PO1" in str(c) for c in cards_for(harness, CUSTOMER))
+    assert any(t("porting.cutover.title_day", lang, id="PO1", carrier="Verizon") in str(c) for c in cards_for(harness, CUSTOMER))
     # Verification before completion: refused. Then completed and verified with the test calls done.
-    refused = await order_step(harness, project_id, "verify", calls="true")
-    assert "An order is verified after the port is completed" in str(refused)
-    await order_step(harness, project_id, "complete")
-    refused = await order_step(harness, project_id, "verify", calls="false")
-    assert "Tick that the test calls are done" in str(refused)
-    done = await order_step(harness, project_id, "verify", calls="true")
-    assert "Recorded: Verified (test calls done)." in str(done)
+    refused = await order_step(harness, project_id, "verify", loc, calls="true")
+    assert t("porting.refused.verify_before_completion", lang) in str(refused)
+    await order_step(harness, project_id, "complete", loc)
+    refused = await order_step(harness, project_id, "verify", loc, calls="false")
+    assert t("porting.refused.calls_not_done", lang) in str(refused)
+    done = await order_step(harness, project_id, "verify", loc, calls="true")
+    assert t("porting.step.done", lang, state=t("porting.state.verified", lang)) in str(done)
+    assert (await order_of(harness, project_id))[1].state is PortState.VERIFIED
     # Only the PM records steps.
-    refused = await order_step(harness, project_id, "complete", user=CUSTOMER)
-    assert "Only the project's PM records the steps of port orders." in str(refused)
+    refused = await order_step(harness, project_id, "complete", loc, user=CUSTOMER)
+    assert t("porting.refused.not_pm", lang) in str(refused)
     everything = [c for r in harness.standin.delivered for c in r.cards]
     assert [p for p in cards_problems(everything) if p] == []
 
 
-async def test_an_officeconnect_port_with_temporary_dids_in_spanish(harness: Harness) -> None:
-    es = "es-MX"
-    project_id = await create_project(harness, setup_values("officeconnect_ucaas", porting=True, language="es"), locale=es)
-    await harness.post(message(PM, TEAM, "números a portar", harness.service_url, locale=es))
-    assert "Números a portar" in str(harness.standin.cards_in(TEAM.id)[-1])
+@pytest.mark.parametrize("lang", ["es", "en"])
+async def test_an_officeconnect_port_with_temporary_dids(harness: Harness, lang: str) -> None:
+    loc = LOCALES[lang]
+    port_numbers, _, _, what_is = COMMANDS[lang]
+    project_id = await create_project(harness, setup_values("officeconnect_ucaas", porting=True, language=lang), locale=loc)
+    await harness.post(message(PM, TEAM, port_numbers, harness.service_url, locale=loc))
+    assert t("porting.paste.title", lang, customer="Contoso") in str(harness.standin.cards_in(TEAM.id)[-1])
     saved = await act(harness, PM, "port_paste", {"p": project_id, "numbers": "212-555-0123\n212-555-0124", "carrier": "AT&T",
-                                                  "btn": "", "partial": "false"}, es)
-    assert "Guardé 2 números en las órdenes PO1." in str(saved)
+                                                  "btn": "", "partial": "false"}, loc)
+    assert t("porting.saved", lang, n=2, orders="PO1") in str(saved)
     # Temporary DIDs: an invalid one is refused; valid ones are kept in the numbers' order.
-    refused = await order_step(harness, project_id, "temp_dids", es, dids="646-555-0101\nxyz")
-    assert "Estos DID temporales no son válidos: xyz" in str(refused)
-    await order_step(harness, project_id, "temp_dids", es, dids="646-555-0101\n646-555-0102")
-    await order_step(harness, project_id, "submit", es, submit_date="2026-11-27", requested="")
-    await order_step(harness, project_id, "foc", es, foc_date="2027-01-14", foc_time="09:00")
+    refused = await order_step(harness, project_id, "temp_dids", loc, dids="646-555-0101\nxyz")
+    assert t("porting.refused.dids_invalid", lang, value="xyz") in str(refused)
+    await order_step(harness, project_id, "temp_dids", loc, dids="646-555-0101\n646-555-0102")
+    await order_step(harness, project_id, "submit", loc, submit_date="2026-11-27", requested="")
+    await order_step(harness, project_id, "foc", loc, foc_date="2027-01-14", foc_time="09:00")
     harness.clock.now = datetime(2027, 1, 13, 14, 30, tzinfo=UTC)
     await harness.runtime.scheduler.run_due()
     await harness.runtime.settle()
-    eve = [c for c in cards_for(harness, CUSTOMER) if "Portabilidad mañana: orden PO1" in str(c)]
+    eve_title = t("porting.cutover.title_eve", lang, id="PO1", carrier="AT&T")
+    eve = [c for c in cards_for(harness, CUSTOMER) if eve_title in str(c)]
     assert len(eve) == 1
     text = str(eve[0])
-    assert "DID temporales y desvío" in text and "+1 212-555-0123 → +1 646-555-0101" in text
-    assert "Siglas en esta tarjeta" in text and "DID: Direct Inward Dialing" in text
-    assert any("Portabilidad mañana" in str(c) for c in cards_for(harness, PM))
+    assert t("porting.cutover.forwarding", lang) in text and "+1 212-555-0123 → +1 646-555-0101" in text
+    assert t("glossary.on_card", lang) in text and "DID: Direct Inward Dialing" in text
+    assert any(eve_title in str(c) for c in cards_for(harness, PM))
     # Every task done but the old carrier's cancellation, which waits for the port's verification.
     service = harness.runtime.service
     pm = service.actor(PM.aad_object_id, PM.name, PM.tenant_id)
@@ -194,15 +215,15 @@ async def test_an_officeconnect_port_with_temporary_dids_in_spanish(harness: Har
     cancel = "officeconnect_ucaas:post_activation_porting.cancel_prior_service"
     assert project.tasks[cancel].state is TaskState.WAITING
     assert project.tasks["officeconnect_ucaas:post_activation_porting.verify_routing"].state is TaskState.DONE
-    await order_step(harness, project_id, "complete", es)
+    await order_step(harness, project_id, "complete", loc)
     before = len(cards_for(harness, CUSTOMER))
-    verified = await order_step(harness, project_id, "verify", es, calls="true")
-    assert "Registrado: Verificada (llamadas de prueba hechas)." in str(verified)
+    verified = await order_step(harness, project_id, "verify", loc, calls="true")
+    assert t("porting.step.done", lang, state=t("porting.state.verified", lang)) in str(verified)
     assert (await service.load(project_id)).tasks[cancel].state is TaskState.READY
-    task_cards = cards_for(harness, CUSTOMER)[before:]
-    assert any("Cancelar el servicio con el proveedor anterior" in str(c) for c in task_cards)
-    await harness.post(message(ADMIN, personal(ADMIN), "qué es LOA", harness.service_url, locale=es))
-    assert "Letter of Agency/Authorization (carta de autorización)" in str(harness.standin.cards_in(personal(ADMIN).id)[-1])
+    cancel_title = harness.runtime.library["officeconnect_ucaas"].task("post_activation_porting.cancel_prior_service").title.get(lang)
+    assert any(cancel_title in str(c) for c in cards_for(harness, CUSTOMER)[before:])  # the task card reaches its owner
+    await harness.post(message(ADMIN, personal(ADMIN), what_is, harness.service_url, locale=loc))
+    assert lookup("LOA").name.get(lang) in str(harness.standin.cards_in(personal(ADMIN).id)[-1])
     everything = [c for r in harness.standin.delivered for c in r.cards]
     assert [p for p in cards_problems(everything) if p] == []
 
