@@ -328,6 +328,8 @@ def cutover_card(project: Project, order: PortOrder, language: Language, *, eve:
         heading(t("porting.cutover.checklist", language)),
         bullets([t(k, language) for k in CHECKLIST_KEYS]),
     ]
+    if order.partial:
+        body.append(text(t("porting.order.partial", language), color="Warning"))
     if _is_officeconnect(project):
         body.append(heading(t("porting.cutover.forwarding", language)))
         if order.temporary_dids:
