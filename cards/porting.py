@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot.domain.catalogue import t
 from bot.domain.porting import (
@@ -364,14 +365,19 @@ def porting_view(project: Project, language: Language, now: datetime, *, moved_s
     return PortingView(language, lines[:30], moved[:10])
 
 
+def porting_moved(project: Project, language: Language, now: datetime) -> list[Any]:
+    """The digest's "dates that moved" lines for the FOCs moved in the last week (its TaskLines)."""
+    from cards.views import TaskLine  # views builds on this module: imported when called
+
+    view = porting_view(project, language, now)
+    return [TaskLine(f"foc:{label}", label, detail) for label, detail in view.moved] if view else []
+
+
 def porting_section(view: PortingView | None) -> list[Element]:
-    """What status and digest cards add: nothing without orders."""
+    """What status and digest cards add: one line per order; nothing without orders."""
     if view is None:
         return []
-    body: list[Element] = [heading(t("porting.section", view.language)), facts(view.orders)]
-    if view.moved:
-        body += [heading(t("digest.moved", view.language)), facts(view.moved)]
-    return body
+    return [heading(t("porting.section", view.language)), facts(view.orders)]
 
 
 def porting_csv_rows(project: Project, now: datetime) -> list[list[str]]:

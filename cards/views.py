@@ -29,7 +29,7 @@ from bot.domain.text import Language
 from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
-from cards.porting import PortingView, porting_view
+from cards.porting import PortingView, porting_moved, porting_view
 
 MAX_REFRESH_USERS = 60
 
@@ -295,7 +295,7 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
         waiting_provider=[TaskLine(k, title_of(k), owners(k)) for k in digest.waiting["provider"]][:list_limit],
         moved=[TaskLine(m.label_key, moved_label(m.label_key),
                         f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}")
-               for m in digest.moved][:list_limit],
+               for m in digest.moved][:list_limit] + porting_moved(project, language, now),  # issue 17: moved FOCs
         complete=project.is_complete(),
         porting=porting_view(project, language, now),
     )
