@@ -49,7 +49,7 @@ from cards.digest import digest_card
 from cards.export import export_card
 from cards.glossary import glossary_card, term_card
 from cards.help import help_card, welcome_card
-from cards.porting import PORTING_VERBS
+from cards.porting import PASTE_VERB, PORTING_VERBS
 from cards.setup import SETUP_VERB, RosterMember, created_text
 from cards.status import my_tasks_card, portfolio_card, status_card
 from cards.task import task_card
@@ -651,7 +651,7 @@ class ActivationBot(TeamsActivityHandler):
             return None
         actor, language = self._actor(turn_context), self._language(turn_context)
         try:
-            if verb == "port_paste":
+            if verb == PASTE_VERB:
                 reply: PortingReply | None = await self.porting.paste(actor, project_id, data, language)
             else:
                 reply = await self.porting.step(actor, project_id, data, language)
