@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any, Literal
 
+from bot.domain.plan_model import PlanState
 from bot.domain.playbook import Condition, Playbook, PlaybookLibrary, TaskSpec
 from bot.domain.porting import PortBook
 from bot.domain.roles import Role
@@ -226,6 +227,8 @@ class OutboxKind(StrEnum):
     LICENCE_CHECK = "licensing_check"  # a job: reads the tenant's licences through Graph
     PORT_REJECTION = "port_rejection"  # a rejected port order, to whoever must fix it
     PORT_CUTOVER = "port_cutover"  # the day before and the day of a port order's FOC
+    PLAN_CHANGED = "plan_changed"  # to a person: a PM changed a task of theirs (bot/domain/plan.py)
+    QUESTION = "question"  # to a person: a question (or its answer) on a task (bot/domain/questions.py)
 
     @property
     def is_job(self) -> bool:
@@ -332,6 +335,7 @@ class Project:
     outbox_lease_owner: str | None = None  # the bot instance delivering this outbox now
     outbox_lease_until: datetime | None = None
     port_book: PortBook = field(default_factory=PortBook)  # number porting orders (bot/domain/porting.py)
+    pm_plan: PlanState = field(default_factory=PlanState)  # the PM's plan changes and task questions
 
     # -- who is who -------------------------------------------------------------------
     def roles_of(self, person_id: str) -> frozenset[Role]:
@@ -419,6 +423,7 @@ class Project:
             # Derived fields the stores index for listing queries.
             "outboxCount": len(self.outbox),
             "active": self.completed_at is None,
+            "pmPlan": self.pm_plan.to_dict(),
         }
 
     @staticmethod
@@ -455,6 +460,7 @@ class Project:
             outbox_lease_owner=(data.get("outboxLease") or {}).get("owner"),
             outbox_lease_until=_parse_dt((data.get("outboxLease") or {}).get("until")),
             port_book=PortBook.from_dict(data.get("porting")),
+            pm_plan=PlanState.from_dict(data.get("pmPlan")),
         )
 
 

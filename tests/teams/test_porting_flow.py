@@ -238,7 +238,7 @@ async def test_glossary_commands_in_both_languages(harness: Harness) -> None:
     await harness.post(message(CUSTOMER, conversation, "glosario", harness.service_url, locale="es-ES"))
     assert "Glosario de telecomunicaciones" in str(harness.standin.cards_in(conversation.id)[-1])
     await harness.post(message(CUSTOMER, conversation, "qué es XYZ", harness.service_url, locale="es-ES"))
-    assert any("No conozco «xyz»" in line for line in texts_in(harness, conversation.id))
+    assert any("No conozco «XYZ»" in line for line in texts_in(harness, conversation.id))
 
 
 async def test_ten_thousand_pasted_lines_are_refused_with_the_limit_and_nothing_changes(harness: Harness) -> None:
