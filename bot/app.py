@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 from botbuilder.core import PrivateConversationState, UserState
@@ -24,12 +25,14 @@ from bot.config import Settings
 from bot.delivery.delivery import Delivery
 from bot.delivery.limits import PacedMessenger, RetryPolicy, SendLimits
 from bot.delivery.outbox import OutboxSender
+from bot.document_service import DocumentService
 from bot.domain.playbook import PlaybookLibrary, load_playbooks
 from bot.export import history_csv, sign_link, verify_link
 from bot.graph.client import GraphClient
 from bot.scheduled import ScheduledWork, Scheduler
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import Store
+from bot.storage.documents import open_document_store
 from bot.storage.sqlite_store import SqliteStore
 from bot.teams.handler import ActivationBot
 from bot.teams.messenger import BotbuilderMessenger
@@ -73,6 +76,7 @@ class Runtime:
     scheduler: Scheduler
     clock: Callable[[], datetime]
     graph: GraphClient | None = None
+    documents: DocumentService | None = None
     # The bot's own record of the last activities it accepted (tests and troubleshooting), bounded.
     received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
 
@@ -91,6 +95,8 @@ class Runtime:
         await self.delivery.stop(SHUTDOWN_DRAIN_SECONDS)
         if self.graph is not None:
             await self.graph.close()
+        if self.documents is not None:
+            await self.documents.close()
         authentication = self.adapter.bot_framework_authentication
         if isinstance(authentication, TeamsBotAuthentication):
             await authentication.close()
@@ -123,6 +129,10 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     scheduler = Scheduler(ScheduledWork(store, library, messenger, clock=clock,
                                         escalate_after_days=settings.escalate_after_days), delivery)
 
+    docs = settings.documents
+    document_store = await open_document_store(settings.data_dir, docs.blob_account_url, docs.blob_account_key, docs.blob_container)
+    documents = DocumentService(service, document_store, docs, clock, settings.public_url)
+
     async def export_link(project_id: str, requester_id: str) -> str:
         token = sign_link(await service.export_secret(), project_id, requester_id, clock())
         return f"{settings.public_url}/api/exports/{token}"
@@ -135,9 +145,10 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         deliver_soon=delivery.deliver_soon,
         clock=clock,
         export_link=export_link,
+        documents=documents,
     )
     adapter.on_turn_error = _on_turn_error
-    return Runtime(settings, library, store, service, adapter, bot, delivery, scheduler, clock, graph)
+    return Runtime(settings, library, store, service, adapter, bot, delivery, scheduler, clock, graph, documents=documents)
 
 
 async def _on_turn_error(context: Any, error: Exception) -> None:
@@ -271,6 +282,28 @@ async def export_download(request: web.Request) -> web.Response:
                         headers={"Content-Disposition": f'attachment; filename="activation-{project_id}.csv"'})
 
 
+async def document_download(request: web.Request) -> web.StreamResponse:
+    """An uploaded document behind a signed, short-lived link made for one person (cards/documents.py)."""
+    runtime = request.app[RUNTIME_KEY]
+    if runtime.documents is None:
+        return web.json_response({"error": "not found"}, status=404)
+    opened = await runtime.documents.open_link(request.match_info["token"])
+    if opened.status != 200 or opened.meta is None or opened.chunks is None or opened.upload is None:
+        message = "not allowed" if opened.status == 403 else "link expired or not valid"
+        return web.json_response({"error": message}, status=opened.status)
+    filename = quote(opened.upload.name)
+    response = web.StreamResponse(headers={
+        "Content-Type": opened.meta.content_type, "Content-Length": str(opened.meta.size),
+        "Content-Disposition": f"attachment; filename*=UTF-8''{filename}", "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    })
+    await response.prepare(request)
+    async for chunk in opened.chunks:
+        await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
 async def healthz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     return web.json_response({
@@ -288,6 +321,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/api/exports/{token}", export_download)
+    app.router.add_get("/api/documents/{token}", document_download)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         runtime = await build_runtime(settings, clock=clock, library=library, credentials_factory=credentials_factory)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.documents.settings import DocumentConfigError, DocumentSettings
 from bot.graph.settings import GraphConfigError, GraphSettings
 
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
@@ -48,6 +49,7 @@ class Settings:
     escalate_after_days: int = 3
     send_interval: float = 1.0  # seconds between two messages to one conversation
     public_url: str = ""  # where users' browsers reach this bot (download links)
+    documents: DocumentSettings = field(default_factory=DocumentSettings)  # uploads: limits, hosts, Blob Storage
 
     @property
     def anonymous(self) -> bool:
@@ -127,6 +129,11 @@ class Settings:
             graph = GraphSettings.from_env(source)
         except GraphConfigError as error:
             problems.extend(error.problems)
+        documents = DocumentSettings()
+        try:
+            documents = DocumentSettings.from_env(source)
+        except DocumentConfigError as error:
+            problems.extend(error.problems)
         settings = Settings(
             app_id=app_id,
             app_password=app_password,
@@ -150,6 +157,7 @@ class Settings:
             escalate_after_days=int(number("ESCALATE_AFTER_DAYS", "3", int, 1, 60)),
             send_interval=float(number("SEND_INTERVAL", "1", float, 0, 60)),
             public_url=(get("PUBLIC_URL") or f"http://localhost:{get('PORT', '3978')}").rstrip("/"),
+            documents=documents,
         )
         if problems:
             raise ConfigError(problems)

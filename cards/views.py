@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.authorization import Action, Actor
 from bot.domain.catalogue import t
 from bot.domain.digest import compute_digest
+from bot.domain.document_rights import may_review, may_upload
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project, TaskState
 from bot.domain.roles import Role
@@ -29,6 +30,7 @@ from bot.domain.text import Language
 from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
+from cards.documents import DocumentsSection, documents_section
 
 MAX_REFRESH_USERS = 60
 
@@ -64,6 +66,7 @@ class TaskView:
     mentions: list[MentionView] = field(default_factory=list)
     notice: str | None = None
     checks: list[str] = field(default_factory=list)  # e.g. the tenant's licences, for the licensing tasks
+    documents: DocumentsSection | None = None  # what the task asks to upload, and what was (cards/documents.py)
 
 
 def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: Actor | None, language: Language,
@@ -111,6 +114,9 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         mentions=list({m.id: m for m in mentions}.values()),
         notice=notice,
         checks=[plain(line) for line in checks or []],
+        documents=documents_section(project, key, spec.documents, language=language,
+                                    can_upload=viewer is not None and may_upload(viewer, project, spec),
+                                    can_review=viewer is not None and may_review(viewer, project), in_channel=viewer is None),
     )
 
 

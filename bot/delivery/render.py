@@ -20,6 +20,7 @@ from bot.storage.people import PersonRecords
 from cards.base import Card, card, plain, text
 from cards.dates import format_date
 from cards.digest import completion_card, digest_card
+from cards.documents import document_outbox_card
 from cards.status import dates_card
 from cards.task import task_card
 from cards.views import completion_view, digest_view, task_view
@@ -42,6 +43,8 @@ class Renderer:
             OutboxKind.DIGEST: self._digest,
             OutboxKind.COMPLETION_REPORT: self._completion_report,
             OutboxKind.UNREACHABLE_NOTICE: self._unreachable_notice,
+            OutboxKind.DOCUMENT_REVIEW: self._document_card,
+            OutboxKind.DOCUMENT_REJECTED: self._document_card,
         }
 
     def actor_for(self, project: Project, person_id: str) -> Actor:
@@ -77,6 +80,9 @@ class Renderer:
 
     async def _unreachable_notice(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         return card([text(t("unreachable", language, name=plain(str(item.params.get("name", "")))))])
+
+    async def _document_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        return document_outbox_card(project, self.library, item, language)
 
     async def task_copy(self, project: Project, key: str, conversation_id: str) -> Card:
         """A task card as the people of that conversation should see it."""

@@ -41,6 +41,12 @@ class Problem(StrEnum):
     DOWNLOAD = "download"
     STORE = "store"
     KIND = "kind"  # a kind the document does not accept
+    NOTHING_OPEN = "nothing_open"  # no open task of the sender waits for documents
+    NOT_ALLOWED = "not_allowed"
+    NOT_PENDING = "not_pending"
+    GONE = "gone"  # a staged file no longer waiting to be filed
+    CLOSED = "closed"  # the task no longer waits for that document
+    REASON_REQUIRED = "reason_required"
 
 
 class DocumentRefused(Exception):

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import ContentSettings
+from azure.storage.blob import BlobBlock, ContentSettings
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 from yarl import URL
 
@@ -21,7 +21,6 @@ from bot.storage.documents import DocumentMeta, DocumentStoreUnavailable, check_
 
 BLOCK_BYTES = 4 * 1024 * 1024
 # A turn waits for the store: one quick retry (after 0.5 s), not the SDK's default of 15 s and more.
-RETRY = {"initial_backoff": 0.5, "increment_base": 1, "retry_total": 1, "random_jitter_range": 0}
 
 
 def account_name_of(account_url: str) -> str:
@@ -30,6 +29,10 @@ def account_name_of(account_url: str) -> str:
     if url.host in ("127.0.0.1", "localhost") and url.path.strip("/"):
         return url.path.strip("/").split("/")[0]
     return (url.host or "").split(".")[0]
+
+
+def _retry() -> ExponentialRetry:
+    return ExponentialRetry(initial_backoff=0.5, increment_base=1, retry_total=1, random_jitter_range=0)  # type: ignore[arg-type]
 
 
 class BlobDocumentStore:
@@ -50,7 +53,7 @@ class BlobDocumentStore:
             from azure.identity.aio import DefaultAzureCredential
 
             credential = self._credential = DefaultAzureCredential()
-        self._service = BlobServiceClient(self.account_url, credential=credential, retry_policy=ExponentialRetry(**RETRY),
+        self._service = BlobServiceClient(self.account_url, credential=credential, retry_policy=_retry(),
                                           connection_timeout=3, read_timeout=30)
         self._container = self._service.get_container_client(self.container_name)
         try:
@@ -77,7 +80,7 @@ class BlobDocumentStore:
 
     async def put(self, blob_name: str, chunks: AsyncIterator[bytes], meta: Callable[[], DocumentMeta]) -> None:
         blob = self.container.get_blob_client(check_blob_name(blob_name))
-        blocks: list[str] = []
+        blocks: list[BlobBlock] = []
         pending: list[bytes] = []
         pending_size = 0
         try:
@@ -96,10 +99,10 @@ class BlobDocumentStore:
             raise DocumentStoreUnavailable(f"Blob Storage write failed: {type(error).__name__}") from None
 
     @staticmethod
-    async def _stage(blob: Any, index: int, data: bytes) -> str:
+    async def _stage(blob: Any, index: int, data: bytes) -> BlobBlock:
         block_id = base64.b64encode(f"{index:08d}".encode()).decode()
         await blob.stage_block(block_id, data, length=len(data))
-        return block_id
+        return BlobBlock(block_id)
 
     async def meta(self, blob_name: str) -> DocumentMeta | None:
         blob = self.container.get_blob_client(check_blob_name(blob_name))

@@ -32,6 +32,7 @@ from botbuilder.schema.teams import TeamsChannelAccount
 from msrest.exceptions import DeserializationError
 
 from bot.commands import Command, parse_command
+from bot.document_service import DocumentService
 from bot.domain.authorization import Action, Actor, decide
 from bot.domain.catalogue import t
 from bot.domain.people import PersonRecord
@@ -41,6 +42,7 @@ from bot.domain.text import Language, parse_language
 from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import ConcurrencyConflict, StorageError
+from bot.teams.documents_edge import DOCUMENT_VERBS, DocumentEdge, file_attachments
 from cards.base import card, plain, text
 from cards.dates import format_date
 from cards.digest import digest_card
@@ -126,6 +128,7 @@ class ActivationBot(TeamsActivityHandler):
         deliver_soon: Callable[[str], None],
         clock: Callable[[], datetime],
         export_link: Callable[[str, str], Awaitable[str]],
+        documents: DocumentService | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -138,6 +141,7 @@ class ActivationBot(TeamsActivityHandler):
         self.deliver_soon = deliver_soon
         self.export_link = export_link
         self.clock = clock
+        self.documents = DocumentEdge(documents, deliver_soon=deliver_soon, task_card=self._document_task_card) if documents else None
         self.dialogs = DialogSet(dialog_state.create_property("DialogState"))
         self.dialogs.add(ProjectSetupDialog(
             products=lambda lang: [(pid, service.library[pid].name.get(lang)) for pid in service.library.ids()],
@@ -241,7 +245,11 @@ class ActivationBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
         activity = turn_context.activity
-        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh"):
+        if self.documents is not None and (files := file_attachments(activity)):
+            await self.documents.on_files(turn_context, self._actor(turn_context), self._language(turn_context), files,
+                                          personal=(activity.conversation.conversation_type or "personal") == "personal")
+            return
+        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh", *DOCUMENT_VERBS):
             await self._submit_fallback(turn_context, activity.value)
             return
         text = (TurnContext.remove_recipient_mention(activity) or "").strip()
@@ -558,6 +566,9 @@ class ActivationBot(TeamsActivityHandler):
                 return None
             await self.service.snooze(actor.id, self.clock())
             return card([text(t("reminder.snoozed", self._language(turn_context)))])
+        if verb in DOCUMENT_VERBS and self.documents is not None:
+            actor = self._actor(turn_context)
+            return await self.documents.card_action(turn_context, actor, self._language(turn_context), verb, data) if actor.id else None
         project_id, key, rev = data.get("p"), data.get("k"), data.get("r")
         if not (isinstance(project_id, str) and isinstance(key, str)) or len(project_id) > MAX_ID_LENGTH or len(key) > MAX_ID_LENGTH:
             return None
@@ -589,3 +600,13 @@ class ActivationBot(TeamsActivityHandler):
         checks = await self.service.check_lines(project_id, key, language)
         return task_card(task_view(outcome.project, self.service.library, key, viewer=actor, language=language,
                                    now=outcome.at or now, schedule=outcome.schedule, notice=notice, checks=checks))
+
+    async def _document_task_card(self, turn_context: TurnContext, project_id: str, key: str,
+                                  notice: str | None) -> dict[str, Any] | None:
+        """A task card for the clicking user after a document action, with a notice on top."""
+        project = await self.service.load(project_id)
+        if project is None or key not in project.tasks:
+            return None
+        language = self._language(turn_context)
+        return task_card(task_view(project, self.service.library, key, viewer=self._actor(turn_context), language=language,
+                                   now=self.clock(), notice=notice, checks=await self.service.check_lines(project_id, key, language)))
