@@ -255,7 +255,8 @@ class ActivationService:
                 log.warning("cross-tenant action refused: actor tenant %s, project %s", actor.tenant_id, project.id)
                 return TaskDecision(None, "tenant")
             now = self.clock()
-            if action in (Action.CONFIRM, Action.CONFIRM_ON_BEHALF) and key in project.tasks and missing_documents(
+            if action in (Action.CONFIRM, Action.CONFIRM_ON_BEHALF) and key in project.tasks and decide(
+                    actor, action, project, spec_of(self.library, key)) and missing_documents(
                     project.documents, key, spec_of(self.library, key).documents):
                 return TaskDecision(None, "documents_missing")  # its required documents are not all accepted yet
             try:

@@ -120,9 +120,14 @@ def document_elements(section: DocumentsSection | None) -> list[Element]:
     return body
 
 
+def reason_input_id(upload_id: str) -> str:
+    return f"reject_reason_{upload_id}"
+
+
 def review_actions(project_id: str, upload_id: str, language: Language) -> list[Element]:
     data = {"p": project_id, "u": upload_id}
-    reason = {"type": "Input.Text", "id": "reason", "label": t("documents.reject.reason", language), "isMultiline": True,
+    # One input per upload: a task card may hold several reviews beside its own "reason" (Block).
+    reason = {"type": "Input.Text", "id": reason_input_id(upload_id), "label": t("documents.reject.reason", language), "isMultiline": True,
               "maxLength": MAX_REASON_LENGTH, "isRequired": True, "errorMessage": t("documents.reject.reason_required", language)}
     return [
         execute("doc_accept", t("documents.accept", language), data, style="positive"),

@@ -8,7 +8,9 @@ Cosmos DB. Any failure to reach the service is DocumentStoreUnavailable.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,7 +21,7 @@ from yarl import URL
 
 from bot.storage.documents import DocumentMeta, DocumentStoreUnavailable, check_blob_name
 
-BLOCK_BYTES = 4 * 1024 * 1024
+BLOCK_BYTES = 1024 * 1024
 # A turn waits for the store: one quick retry (after 0.5 s), not the SDK's default of 15 s and more.
 
 
@@ -81,27 +83,39 @@ class BlobDocumentStore:
     async def put(self, blob_name: str, chunks: AsyncIterator[bytes], meta: Callable[[], DocumentMeta]) -> None:
         blob = self.container.get_blob_client(check_blob_name(blob_name))
         blocks: list[BlobBlock] = []
-        pending: list[bytes] = []
-        pending_size = 0
+        pending = bytearray()  # one block at a time in memory
+        # A block is staged while the next one arrives (download and upload overlap; two blocks in memory at most).
+        staging: asyncio.Future[BlobBlock] | None = None
+        index = 0
         try:
             async for chunk in chunks:
-                pending.append(chunk)
-                pending_size += len(chunk)
-                if pending_size >= BLOCK_BYTES:
-                    blocks.append(await self._stage(blob, len(blocks), b"".join(pending)))
-                    pending, pending_size = [], 0
+                pending += chunk
+                if len(pending) >= BLOCK_BYTES:
+                    if staging is not None:
+                        blocks.append(await staging)
+                    staging = asyncio.ensure_future(self._stage(blob, index, pending))
+                    index += 1
+                    pending = bytearray()
+            if staging is not None:
+                blocks.append(await staging)
+                staging = None
             if pending:
-                blocks.append(await self._stage(blob, len(blocks), b"".join(pending)))
+                blocks.append(await self._stage(blob, index, pending))
             described = meta()
             await blob.commit_block_list(blocks, metadata=described.to_metadata(),
                                          content_settings=ContentSettings(content_type=described.content_type))
         except AzureError as error:
             raise DocumentStoreUnavailable(f"Blob Storage write failed: {type(error).__name__}") from None
+        finally:
+            if staging is not None and not staging.done():
+                staging.cancel()
+                with contextlib.suppress(BaseException):
+                    await staging
 
     @staticmethod
-    async def _stage(blob: Any, index: int, data: bytes) -> BlobBlock:
+    async def _stage(blob: Any, index: int, data: bytearray) -> BlobBlock:
         block_id = base64.b64encode(f"{index:08d}".encode()).decode()
-        await blob.stage_block(block_id, data, length=len(data))
+        await blob.stage_block(block_id, bytes(data), length=len(data))
         return BlobBlock(block_id)
 
     async def meta(self, blob_name: str) -> DocumentMeta | None:

@@ -100,8 +100,16 @@ class FolderDocumentStore:
             raise DocumentStoreUnavailable(f"cannot write under {self.root}: {error.strerror}") from None
         try:
             with handle:
-                async for chunk in chunks:
-                    await asyncio.to_thread(handle.write, chunk)
+                # Each chunk is written in a thread while the next one arrives (download and disk overlap).
+                writing: asyncio.Future[int] | None = None
+                try:
+                    async for chunk in chunks:
+                        if writing is not None:
+                            await writing
+                        writing = asyncio.ensure_future(asyncio.to_thread(handle.write, chunk))
+                finally:
+                    if writing is not None:
+                        await writing  # before the file closes, whatever happened to the stream
             described = meta()
             sidecar = json.dumps({**described.to_metadata(), "filename": described.name})
             await asyncio.to_thread(path.with_name(path.name + ".meta.json").write_text, sidecar, "utf-8")

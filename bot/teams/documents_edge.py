@@ -31,6 +31,7 @@ from cards.documents import (
     filing_card,
     human_size,
     link_card,
+    reason_input_id,
     refused_card,
     review_card,
     review_view,
@@ -103,6 +104,8 @@ class DocumentEdge:
                           data: dict[str, Any]) -> Card | None:
         """The card the clicking user sees next; None for data that is not a document action's."""
         fields = {name: data.get(name) for name in ("p", "k", "d", "u", "s", "slot", "reason")}
+        if isinstance(fields["u"], str) and fields["reason"] is None:
+            fields["reason"] = data.get(reason_input_id(fields["u"]))
         if any(v is not None and (not isinstance(v, str) or len(v) > 600) for v in fields.values()):
             return None
         project_id, key, document_id, upload_id = fields["p"], fields["k"], fields["d"], fields["u"]

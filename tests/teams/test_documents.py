@@ -94,7 +94,7 @@ async def test_csr_and_bill_uploaded_reviewed_rejected_replaced_accepted_then_co
     after = await press(harness, PM, "doc_accept", action(review, "doc_accept"))
     assert "Document accepted" in str(after["body"])
     review = cards_with(harness, "doc_reject", u=bill.upload_id)[0]
-    await press(harness, PM, "doc_reject", action(review, "doc_reject"), reason="Page 2 is missing")
+    await press(harness, PM, "doc_reject", action(review, "doc_reject"), **{f"reject_reason_{bill.upload_id}": "Page 2 is missing"})
     assert await state_of(harness, project_id) == "ready"
     # The rejection goes back to the customer with the reason and a button to upload again.
     rejected = [c for c in cards_with(harness, "doc_upload", d="phone_bill") if "Rejected" in str(c["body"])]
