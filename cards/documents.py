@@ -280,3 +280,29 @@ def document_outbox_card(project: Project, library: PlaybookLibrary, item: Outbo
     if upload.review is not ReviewState.PENDING:
         return None  # reviewed before the card went out
     return review_card(view)
+
+
+def document_status_lines(project: Project, library: PlaybookLibrary, language: Language, limit: int) -> list[tuple[str, str]]:
+    """For status: each open task whose documents still hold it up, and what they need (missing, waiting for review)."""
+    lines = []
+    for key, record in project.tasks.items():
+        if not record.state.is_open:
+            continue
+        spec = spec_of(library, key)
+        missing, pending = [], 0
+        for document in spec.documents:
+            newest = latest(project.documents, key, document.id)
+            if newest is not None and newest.review is ReviewState.PENDING:
+                pending += 1
+            elif document.required and (newest is None or newest.review is not ReviewState.ACCEPTED):
+                missing.append(document.title.get(language))
+        parts = ([t("documents.status.missing", language, names=", ".join(missing))] if missing else []) + (
+            [t("documents.status.pending", language, n=pending)] if pending else [])
+        if parts:
+            lines.append((spec.title.get(language), " · ".join(parts)))
+    return lines[:limit]
+
+
+def document_status_elements(lines: list[tuple[str, str]], language: Language) -> list[Element]:
+    """The status card's documents section (nothing when no document holds a task up)."""
+    return [heading(t("documents.status.heading", language)), facts(lines)] if lines else []

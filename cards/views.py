@@ -30,7 +30,7 @@ from bot.domain.text import Language
 from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
-from cards.documents import DocumentsSection, documents_section
+from cards.documents import DocumentsSection, document_status_lines, documents_section
 
 MAX_REFRESH_USERS = 60
 
@@ -165,6 +165,7 @@ class StatusView:
     complete: bool
     done: int
     total: int
+    documents: list[tuple[str, str]] = field(default_factory=list)  # (task, what its documents still need)
 
 
 def status_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
@@ -224,6 +225,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         complete=project.is_complete(),
         done=done,
         total=len(project.tasks),
+        documents=document_status_lines(project, library, language, list_limit),
     )
 
 

@@ -146,5 +146,9 @@ def test_every_document_card_in_both_languages_is_valid(library) -> None:
             missing_documents_card(MissingView("Contoso", [("Provide the CSR", "CSR, bill")]), language),
             missing_documents_card(MissingView("Contoso"), language),
         ]
+    for language in LANGUAGES:
+        status = status_card(status_view(project, library, language=language, now=NOW))
+        assert "Documents outstanding" in str(status) or "Documentos pendientes" in str(status)
+        cards.append(status)
     assert len(cards) > len(document_keys) * 8
     _assert_all_valid(cards)

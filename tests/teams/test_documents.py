@@ -14,7 +14,9 @@ import pytest_asyncio
 from bot.config import Settings
 from bot.domain.documents import ReviewState
 from tests.support.azurite import AZURITE_KEY, azurite_url  # noqa: F401 - session fixture
-from tests.teams.conftest import CUSTOMER, PM, Harness, harness_env, running_harness
+from bot.export import history_csv
+from tests.support.teams_activities import message
+from tests.teams.conftest import CUSTOMER, PM, TEAM, Harness, harness_env, running_harness
 from tests.teams.documents_flow import action, attach, cards_with, pdf, press, replies_text
 from tests.teams.flows import click, create_project, latest_task_cards, setup_values
 
@@ -139,3 +141,13 @@ async def test_task_card_shows_each_version_with_who_when_size_and_review(docs: 
     assert "csr.pdf · Cam Customer ·" in text and "3 KB · waiting for review" in text
     assert "Needed before the task can be confirmed: CSR (customer service record), Current phone bill" in text
     action(shown, "doc_accept")  # the PM reviews from the task card too
+    # Status says what the documents still need.
+    before = len(harness.standin.delivered)
+    await harness.post(message(PM, TEAM, "status", harness.service_url))
+    status = str([c for r in harness.standin.delivered[before:] for c in r.cards])
+    assert "Documents outstanding" in status and "missing: Current phone bill · 1 to review" in status
+    # The export lists the upload among the project's history.
+    _, events = await harness.runtime.service.export_history(harness.runtime.service.actor(PM.aad_object_id, PM.name, PM.tenant_id),
+                                                             project_id)
+    exported = history_csv(project, events, harness.runtime.library)
+    assert "document_uploaded" in exported and "csr.pdf" in exported
