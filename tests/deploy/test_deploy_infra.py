@@ -46,6 +46,8 @@ BOT_SETTINGS = {
     "GRAPH_ENDPOINT",
     "LOG_LEVEL",
     "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    "BLOB_ACCOUNT_URL",
+    "BLOB_CONTAINER",
 }
 
 
@@ -333,3 +335,17 @@ def test_outputs_feed_the_app_package_build(templates):
     outputs = templates["main.bicep"]["outputs"]
     for name in ("botAppId", "botDomain", "botEndpoint", "registryLoginServer", "containerAppName", "jobName"):
         assert name in outputs, name
+
+
+def test_documents_storage_is_private_entra_only_with_soft_delete(templates):
+    """Blob Storage for uploaded documents (issue 16): no public access, shared keys off, soft delete, and the
+    bot's identity on the one container; the container app gets its endpoint and container."""
+    _, account = one(templates, "Microsoft.Storage/storageAccounts")
+    props = account["properties"]
+    assert props["allowBlobPublicAccess"] is False and props["allowSharedKeyAccess"] is False
+    assert props["minimumTlsVersion"] == "TLS1_2"
+    _, service = one(templates, "Microsoft.Storage/storageAccounts/blobServices")
+    assert service["properties"]["deleteRetentionPolicy"]["enabled"] is True and service["properties"]["isVersioningEnabled"] is True
+    _, container = one(templates, "Microsoft.Storage/storageAccounts/blobServices/containers")
+    assert container["properties"]["publicAccess"] == "None"
+    assert {"BLOB_ACCOUNT_URL", "BLOB_CONTAINER"} <= _env_names(templates)

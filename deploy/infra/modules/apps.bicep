@@ -53,6 +53,12 @@ param cosmosEndpoint string
 @description('Cosmos DB database name.')
 param cosmosDatabase string
 
+@description('Blob endpoint of the documents storage account (BLOB_ACCOUNT_URL); Entra ID, no key.')
+param blobAccountUrl string = ''
+
+@description('Blob container of the documents (BLOB_CONTAINER).')
+param blobContainer string = 'documents'
+
 @description('Application Insights component (same resource group) whose connection string the bot gets.')
 param appInsightsName string
 
@@ -146,6 +152,14 @@ var baseSettings = [
   {
     name: 'COSMOS_DATABASE'
     value: cosmosDatabase
+  }
+  {
+    name: 'BLOB_ACCOUNT_URL'
+    value: blobAccountUrl
+  }
+  {
+    name: 'BLOB_CONTAINER'
+    value: blobContainer
   }
   {
     name: 'GRAPH_ENDPOINT'
