@@ -6,7 +6,7 @@ download link. View models are built here from the project for one reader; cards
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.domain.catalogue import t
 from bot.domain.documents import DocumentSpec, DocumentUpload, ReviewState, latest, versions
@@ -248,20 +248,6 @@ def refused_card(message: str, retry: list[Element] | None = None) -> Card:
 def link_card(file_name: str, url: str, minutes: int, language: Language) -> Card:
     return card([text(plain(file_name)), text(t("documents.link.expires", language, n=minutes), subtle=True)],
                 [open_url(t("documents.download", language), url)], fallback_text=file_name)
-
-
-@dataclass(frozen=True, slots=True)
-class MissingView:
-    customer_name: str
-    lines: list[tuple[str, str]] = field(default_factory=list)  # (task title, missing document titles)
-
-
-def missing_documents_card(view: MissingView, language: Language) -> Card:
-    """The documents still missing across a project (status)."""
-    if not view.lines:
-        return card([text(t("documents.all_there", language))])
-    return card([heading(t("documents.missing_list", language, customer=view.customer_name)),
-                 facts([(task, docs) for task, docs in view.lines])], fallback_text=view.customer_name)
 
 
 def document_outbox_card(project: Project, library: PlaybookLibrary, item: OutboxItem, language: Language) -> Card | None:

@@ -100,12 +100,10 @@ def test_every_document_card_in_both_languages_is_valid(library) -> None:
     from cards.documents import (
         FilingChoice,
         FilingView,
-        MissingView,
         document_outbox_card,
         filed_card,
         filing_card,
         link_card,
-        missing_documents_card,
         refused_card,
         upload_prompt_card,
     )
@@ -143,8 +141,6 @@ def test_every_document_card_in_both_languages_is_valid(library) -> None:
             upload_prompt_card("Current phone bill", "Provide the CSR", language, personal=False),
             refused_card(t("documents.refused.type", language)),
             link_card("bill.pdf", "https://bot.example.com/api/documents/abc.def", 15, language),
-            missing_documents_card(MissingView("Contoso", [("Provide the CSR", "CSR, bill")]), language),
-            missing_documents_card(MissingView("Contoso"), language),
         ]
     for language in LANGUAGES:
         status = status_card(status_view(project, library, language=language, now=NOW))

@@ -321,8 +321,6 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "documents.status.heading": _("Documentos pendientes", "Documents outstanding"),
     "documents.status.missing": _("faltan: {names}", "missing: {names}"),
     "documents.status.pending": plural("{n} por revisar", "{n} por revisar", "{n} to review", "{n} to review"),
-    "documents.all_there": _("No falta ningún documento.", "No documents are missing."),
-    "documents.missing_list": _("Documentos que faltan · {customer}", "Missing documents · {customer}"),
     "documents.accepted_notice": _("Documento aceptado.", "Document accepted."),
     "documents.rejected_notice": _("Documento rechazado; se lo envié a quien lo subió con el motivo.",
                                    "Document rejected; I sent the reason to whoever uploaded it."),

@@ -13,8 +13,8 @@ import pytest_asyncio
 
 from bot.config import Settings
 from bot.domain.documents import ReviewState
-from tests.support.azurite import AZURITE_KEY, azurite_url  # noqa: F401 - session fixture
 from bot.export import history_csv
+from tests.support.azurite import AZURITE_KEY, azurite_url  # noqa: F401 - session fixture
 from tests.support.teams_activities import message
 from tests.teams.conftest import CUSTOMER, PM, TEAM, Harness, harness_env, running_harness
 from tests.teams.documents_flow import action, attach, cards_with, pdf, press, replies_text
