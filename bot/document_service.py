@@ -164,12 +164,11 @@ class DocumentService:
                                                    {"p": project_id, "k": key, "d": document_id, "until": until})
         return Slot(project.id, project.customer_name, key, spec.title, document)
 
-    async def _take_target(self, actor: Actor) -> Slot | None:
-        key = user_key("upload_target", actor.id)
-        current = await self.activation.store.read_document(key)
+    async def _target(self, actor: Actor) -> Slot | None:
+        """Where the person's last "Upload" click points, while it is recent and still open."""
+        current = await self.activation.store.read_document(user_key("upload_target", actor.id))
         if current is None:
             return None
-        await self.activation.store.delete_document(key)
         body = current.value
         if datetime.fromisoformat(str(body.get("until"))) < self.clock():
             return None
@@ -183,7 +182,7 @@ class DocumentService:
         """Download, check and store one file; file it when there is one place for it, else stage it."""
         name = clean_name(incoming.name) if isinstance(incoming.name, str) else clean_name("")
         check_url(incoming.download_url, self.settings)  # refused before anything is fetched
-        target = await self._take_target(actor)
+        target = await self._target(actor)  # used up by a file filed there, kept through a refusal
         slots = [target] if target is not None else await self.open_slots(actor)
         if not slots:
             raise DocumentRefused(Problem.NOTHING_OPEN)
@@ -195,6 +194,8 @@ class DocumentService:
             target_name = blob_name(project.tenant_id, project.id, slot.key, slot.document.id, upload_id)
             checked = await self._put(target_name, name, chunks, actor, slot.document.kinds)
             upload = await self._record(actor, slot, upload_id, name, checked.kind, checked.size, checked.sha256, target_name)
+            if target is not None:
+                await self.activation.store.delete_document(user_key("upload_target", actor.id))
             return Received(name, checked.size, upload=upload, slot=slot)
         staged = f"{actor.tenant_id or 'none'}/staged/{actor.id}/{upload_id}"
         checked = await self._put(staged, name, chunks, actor, None)

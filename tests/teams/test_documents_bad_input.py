@@ -70,6 +70,9 @@ async def test_an_empty_file_is_refused(docs: Harness) -> None:
     replies = await attach(docs, CUSTOMER, "csr.pdf", b"")
     assert "The file is empty" in replies_text(replies)
     await assert_nothing_kept(docs, project_id)
+    # Nothing lost: the Upload click still points at the CSR, so the right file goes straight there.
+    replies = await attach(docs, CUSTOMER, "csr.pdf", pdf("csr"))
+    assert "Filed under" in replies_text(replies) and "CSR (customer service record)" in replies_text(replies)
 
 
 @pytest.mark.parametrize(("name", "body"), [
