@@ -11,19 +11,21 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
+from yarl import URL
 
 from bot.documents.checks import DocumentRefused, Problem, check_url
 from bot.documents.settings import DocumentSettings
 
 CHUNK_BYTES = 256 * 1024
+TOTAL_SECONDS = 120.0  # a slow trickle that never quite stalls still ends
 
 
 async def download(session: aiohttp.ClientSession, raw_url: object, settings: DocumentSettings) -> AsyncIterator[bytes]:
     """The file's bytes, chunk by chunk; DocumentRefused for a bad address, an error answer, a stall or too many bytes."""
-    url = check_url(raw_url, settings)
-    timeout = aiohttp.ClientTimeout(total=None, connect=settings.stall_seconds, sock_read=settings.stall_seconds)
+    check_url(raw_url, settings)  # before any request
+    timeout = aiohttp.ClientTimeout(total=TOTAL_SECONDS, connect=settings.stall_seconds, sock_read=settings.stall_seconds)
     try:
-        async with session.get(url, allow_redirects=False, timeout=timeout) as response:
+        async with session.get(URL(str(raw_url), encoded=True), allow_redirects=False, timeout=timeout) as response:
             if response.status != 200:
                 raise DocumentRefused(Problem.DOWNLOAD, f"HTTP {response.status}")
             if response.content_length is not None and response.content_length > settings.max_bytes:

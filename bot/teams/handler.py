@@ -88,6 +88,8 @@ def _handled_once(activity: Activity) -> bool:
     every click a store write."""
     if activity.type != ActivityTypes.message or not activity.id:
         return False
+    if file_attachments(activity):  # a large file can outlast Teams' patience: its redelivery must not file it twice
+        return True
     if isinstance(activity.value, dict):
         return activity.value.get("verb") == SETUP_VERB
     typed = TurnContext.remove_recipient_mention(activity) if activity.recipient is not None else activity.text

@@ -151,3 +151,18 @@ async def test_task_card_shows_each_version_with_who_when_size_and_review(docs: 
                                                              project_id)
     exported = history_csv(project, events, harness.runtime.library)
     assert "document_uploaded" in exported and "csr.pdf" in exported
+
+
+async def test_a_redelivered_file_message_is_filed_once(docs: Harness) -> None:
+    """Teams redelivers a message whose answer took long (a big file): the same activity files nothing twice."""
+    from tests.teams.documents_flow import file_message
+
+    harness = docs
+    project_id = await porting_project(harness)
+    await press(harness, CUSTOMER, "doc_upload", {"p": project_id, "k": CSR_BILL, "d": "csr"})
+    activity = file_message(harness, CUSTOMER, "csr.pdf", harness.standin.serve_file(pdf("csr"), "csr.pdf"))
+    await harness.post(activity)
+    await harness.post(activity)
+    project = await harness.runtime.service.load(project_id)
+    assert project is not None and len(project.documents) == 1
+    assert len(harness.standin.file_requests) == 1
