@@ -8,6 +8,7 @@ from bot.domain.authorization import Action
 from bot.domain.catalogue import t
 from cards.base import Card, bullets, card, execute, facts, heading, open_url, show_card, text, title
 from cards.documents import document_elements
+from cards.plan import pm_menu_actions, thread_blocks
 from cards.views import TaskView
 
 MAX_ACTIONS = 5
@@ -50,6 +51,8 @@ def task_card(view: TaskView) -> Card:
     if view.checks:
         body += [heading(t("task.checks", lang)), bullets(view.checks)]
     body += document_elements(view.documents)
+    if view.plan is not None:
+        body += thread_blocks(view.plan)
     data = action_data(view)
     actions = []
     for action in view.actions:
@@ -68,6 +71,8 @@ def task_card(view: TaskView) -> Card:
         else:
             style = "positive" if action in (Action.CONFIRM, Action.CONFIRM_ON_BEHALF) else None
             actions.append(execute(action.value, t(_LABEL_KEY[action], lang), data, style=style))
+    if view.plan is not None:  # the PM menu and "Ask a question" (cards/plan.py)
+        actions += pm_menu_actions(view.plan)
     if not view.actions and view.state.value in ("ready", "reopened", "blocked"):
         body.append(text(t("task.readonly", lang), subtle=True))
     # Teams shows at most 5 actions: links fill what the task actions leave, the rest go in the body.

@@ -13,6 +13,7 @@ from bot.domain.authorization import Action, Actor
 from bot.domain.catalogue import t
 from bot.domain.digest import compute_digest
 from bot.domain.document_rights import may_review, may_upload
+from bot.domain.plan import task_owners
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project, TaskState
 from bot.domain.roles import Role
@@ -31,6 +32,7 @@ from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
 from cards.documents import DocumentsSection, document_status_lines, documents_section
+from cards.plan import PlanView, moved_reason, open_question_lines, plan_view
 
 MAX_REFRESH_USERS = 60
 
@@ -67,6 +69,7 @@ class TaskView:
     notice: str | None = None
     checks: list[str] = field(default_factory=list)  # e.g. the tenant's licences, for the licensing tasks
     documents: DocumentsSection | None = None  # what the task asks to upload, and what was (cards/documents.py)
+    plan: PlanView | None = None  # PM menu, "Ask a question" and the thread (cards/plan.py)
 
 
 def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: Actor | None, language: Language,
@@ -86,8 +89,13 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         else:
             names = ", ".join(plain(p.name) for p in people)
         owners.append((role.label.get(language), names or "—"))
+    chosen = task_owners(project, library, key) if project.pm_plan.plan(key).owner_ids else None
+    if chosen is not None:  # the PM reassigned it (bot/domain/plan.py)
+        owners = [(t("task.owner", language), ", ".join(plain(p.name) for p in chosen) or "—")]
+        mentions = [MentionView(p.teams_id or p.id, mention_name(p.name)) for p in chosen] if mention_owners else []
     refresh_ids = [p.teams_id or p.id for p in project.people_in(spec.owners + spec.confirmers)]
     refresh_ids += [p.teams_id or p.id for p in project.people_in((Role.PROVIDER_PM,))]
+    refresh_ids += [p.teams_id or p.id for p in chosen or []]
     due = schedule.dates[key]
     due_text = format_moment(due.due_at, language, project.timezone) if spec.date_rule else format_date(due.planned_due, language)
     return TaskView(
@@ -117,6 +125,8 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         documents=documents_section(project, key, spec.documents, language=language,
                                     can_upload=viewer is not None and may_upload(viewer, project, spec),
                                     can_review=viewer is not None and may_review(viewer, project), in_channel=viewer is None),
+        plan=plan_view(project, library, key, viewer=viewer, language=language, due_iso=due.planned_due.isoformat(),
+                       data={"p": project.id, "k": key, "r": record.rev}),
     )
 
 
@@ -166,6 +176,7 @@ class StatusView:
     done: int
     total: int
     documents: list[tuple[str, str]] = field(default_factory=list)  # (task, what its documents still need)
+    questions: list[str] = field(default_factory=list)  # open questions on tasks (cards/plan.py)
 
 
 def status_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
@@ -177,7 +188,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
 
     def owners(key: str) -> str:
         spec = spec_of(library, key)
-        names = ", ".join(plain(p.name) for p in project.people_in(spec.owners))
+        names = ", ".join(plain(p.name) for p in task_owners(project, library, key))
         return names or ", ".join(r.label.get(language) for r in spec.owners)
 
     progress = []
@@ -226,6 +237,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         done=done,
         total=len(project.tasks),
         documents=document_status_lines(project, library, language, list_limit),
+        questions=open_question_lines(project, library, language),
     )
 
 
@@ -264,7 +276,7 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
 
     def owners(key: str) -> str:
         spec = spec_of(library, key)
-        return ", ".join(plain(p.name) for p in project.people_in(spec.owners)) or ", ".join(r.label.get(language) for r in spec.owners)
+        return ", ".join(plain(p.name) for p in task_owners(project, library, key)) or ", ".join(r.label.get(language) for r in spec.owners)
 
     def moment(value: datetime | None) -> str:
         return format_date(value.astimezone(ZoneInfo(project.timezone)).date(), language) if value else "—"
@@ -298,7 +310,8 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
         waiting_customer=[TaskLine(k, title_of(k), owners(k)) for k in digest.waiting["customer"]][:list_limit],
         waiting_provider=[TaskLine(k, title_of(k), owners(k)) for k in digest.waiting["provider"]][:list_limit],
         moved=[TaskLine(m.label_key, moved_label(m.label_key),
-                        f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}")
+                        f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}"
+                        + moved_reason(project, m.label_key))
                for m in digest.moved][:list_limit],
         complete=project.is_complete(),
     )

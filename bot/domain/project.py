@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from bot.domain.documents import DocumentUpload
+from bot.domain.plan_model import PlanState
 from bot.domain.playbook import Condition, Playbook, PlaybookLibrary, TaskSpec
 from bot.domain.roles import Role
 from bot.domain.text import Language, parse_language
@@ -226,6 +227,8 @@ class OutboxKind(StrEnum):
     LICENCE_CHECK = "licensing_check"  # a job: reads the tenant's licences through Graph
     DOCUMENT_REVIEW = "document_review"  # an upload, to each PM to accept or reject
     DOCUMENT_REJECTED = "document_rejected"  # a rejected upload, back to its uploader with the reason
+    PLAN_CHANGED = "plan_changed"  # to a person: a PM changed a task of theirs (bot/domain/plan.py)
+    QUESTION = "question"  # to a person: a question (or its answer) on a task (bot/domain/questions.py)
 
     @property
     def is_job(self) -> bool:
@@ -332,6 +335,7 @@ class Project:
     outbox_lease_owner: str | None = None  # the bot instance delivering this outbox now
     outbox_lease_until: datetime | None = None
     documents: list[DocumentUpload] = field(default_factory=list)  # every upload of every task, oldest first
+    pm_plan: PlanState = field(default_factory=PlanState)  # the PM's plan changes and task questions
 
     # -- who is who -------------------------------------------------------------------
     def roles_of(self, person_id: str) -> frozenset[Role]:
@@ -419,6 +423,7 @@ class Project:
             "outboxCount": len(self.outbox),
             "active": self.completed_at is None,
             "documents": [d.to_dict() for d in self.documents],
+            "pmPlan": self.pm_plan.to_dict(),
         }
 
     @staticmethod
@@ -455,6 +460,7 @@ class Project:
             outbox_lease_owner=(data.get("outboxLease") or {}).get("owner"),
             outbox_lease_until=_parse_dt((data.get("outboxLease") or {}).get("until")),
             documents=[DocumentUpload.from_dict(d) for d in data.get("documents") or []],
+            pm_plan=PlanState.from_dict(data.get("pmPlan")),
         )
 
 
