@@ -10,6 +10,7 @@ from bot.domain.text import Language
 from cards.base import Card, Element, bullets, card, facts, heading, plain, text, title
 from cards.dates import format_date
 from cards.documents import document_status_elements
+from cards.porting import porting_section
 from cards.views import StatusView, TaskLine
 
 HEALTH_COLOR = {"on_track": "Good", "at_risk": "Warning", "late": "Attention"}
@@ -42,6 +43,7 @@ def status_card(view: StatusView) -> Card:
     body += document_status_elements(view.documents, lang)
     body += task_section(t("status.waiting_provider", lang), view.waiting_provider, lang)
     body += task_section(t("status.milestones", lang), view.milestones, lang)
+    body += porting_section(view.porting)  # issue 17
     if view.questions:
         body += [heading(t("question.open", lang)), bullets(view.questions)]
     return card(body, fallback_text=t("status.title", lang, customer=view.customer_name))

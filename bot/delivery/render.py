@@ -23,6 +23,7 @@ from cards.dates import format_date
 from cards.digest import completion_card, digest_card
 from cards.documents import document_outbox_card
 from cards.plan import plan_view
+from cards.porting import cutover_card, rejection_card
 from cards.question import question_card
 from cards.status import dates_card
 from cards.task import task_card
@@ -48,6 +49,8 @@ class Renderer:
             OutboxKind.UNREACHABLE_NOTICE: self._unreachable_notice,
             OutboxKind.DOCUMENT_REVIEW: self._document_card,
             OutboxKind.DOCUMENT_REJECTED: self._document_card,
+            OutboxKind.PORT_REJECTION: self._port_card,
+            OutboxKind.PORT_CUTOVER: self._port_card,
             OutboxKind.PLAN_CHANGED: self._plan_changed,
             OutboxKind.QUESTION: self._question,
         }
@@ -88,6 +91,14 @@ class Renderer:
 
     async def _document_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         return document_outbox_card(project, self.library, item, language)
+    async def _port_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        """A port order's rejection (to whoever must fix it) or cutover card (issue 17)."""
+        order = next((o for o in project.port_book.orders if o.id == item.params.get("order")), None)
+        if order is None:
+            return None
+        if item.kind is OutboxKind.PORT_REJECTION:
+            return rejection_card(project, order, language) if order.rejections else None
+        return cutover_card(project, order, language, eve=item.params.get("phase") == "eve") if order.foc_at else None
 
     async def task_copy(self, project: Project, key: str, conversation_id: str) -> Card:
         """A task card as the people of that conversation should see it."""

@@ -43,6 +43,12 @@ class Milestone(StrEnum):
     PROJECT_COMPLETE = "project_complete"
 
 
+class Gate(StrEnum):
+    """What, besides its dependencies, releases a task (`released_by`)."""
+
+    PORT_VERIFIED = "port_verified"  # every port order of the project verified (test calls done)
+
+
 class DateRuleKind(StrEnum):
     BEFORE_PORT_DATE = "before_port_date"
     AFTER_FOC_RECEIVED = "after_foc_received"
@@ -82,6 +88,7 @@ class TaskSpec:
     date_rule: DateRule | None = None
     milestone: Milestone | None = None
     documents: tuple[DocumentSpec, ...] = ()  # what the task's people upload (bot/domain/documents.py)
+    released_by: Gate | None = None
 
     @property
     def parties(self) -> frozenset[Party]:
@@ -190,6 +197,7 @@ class _Reader:
             "id", "phase", "party", "title", "description", "owners", "confirmers", "depends_on",
             "duration_days", "effort", "links", "guidance", "date_rule", "milestone",
             "documents",
+            "released_by",
         }
         unknown = sorted(set(raw) - known_keys)
         if unknown:
@@ -214,6 +222,12 @@ class _Reader:
                 milestone = Milestone(milestone)
             except ValueError:
                 raise self.fail(where, f"unknown milestone {milestone!r}") from None
+        released_by = raw.get("released_by")
+        if released_by is not None:
+            try:
+                released_by = Gate(released_by)
+            except ValueError:
+                raise self.fail(where, f"unknown released_by {released_by!r}") from None
         title = self.text(raw.get("title"), where, "title")
         description = self.text(raw.get("description"), where, "description")
         assert title is not None and description is not None
@@ -233,6 +247,7 @@ class _Reader:
             date_rule=self.date_rule(raw.get("date_rule"), where),
             milestone=milestone,
             documents=self.documents(raw.get("documents"), where),
+            released_by=released_by,
         )
 
     def documents(self, raw: Any, where: str) -> tuple[DocumentSpec, ...]:
