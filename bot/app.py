@@ -259,7 +259,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     # channel id and reads every entity's type.
     if not activity.channel_id:
         return web.json_response({"error": "activity needs channelId"}, status=400)
-    if any(entity is None for entity in activity.entities or []):
+    if any(entity is None or not isinstance(entity.type, str) for entity in activity.entities or []):
         return web.json_response({"error": "activity entities must be objects"}, status=400)
     runtime.received.append(body)  # authenticated activities only
 
