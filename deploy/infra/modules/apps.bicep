@@ -177,6 +177,16 @@ var baseSettings = [
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
     secretRef: 'appinsights-connection-string'
   }
+  {
+    name: 'LOG_FORMAT'
+    value: 'json'
+  }
+  {
+    // One send budget for the deployment: every replica and the job keep 1/SEND_SHARES of
+    // Teams' limits, so their sum stays inside them (README "One send budget").
+    name: 'SEND_SHARES'
+    value: string(maxReplicas + 1)
+  }
 ]
 
 var passwordSettings = useAppPassword ? [
@@ -284,7 +294,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             {
               type: 'Readiness'
               httpGet: {
-                path: '/healthz'
+                path: '/readyz'
                 port: port
                 scheme: 'HTTP'
               }
