@@ -323,6 +323,15 @@ async def _sample_forever(runtime: Runtime) -> None:
         await asyncio.sleep(TELEMETRY_SAMPLE_SECONDS)
 
 
+async def legal_page(request: web.Request) -> web.Response:
+    """/privacy and /terms, the manifest's privacyUrl and termsOfUseUrl, in Spanish or English."""
+    from bot.legal import LegalPage, page_language, render
+
+    language = page_language(request.query.get("lang"), request.headers.get("Accept-Language"))
+    return web.Response(text=render(LegalPage(request.path.strip("/")), language), content_type="text/html",
+                        headers={"Content-Language": language, "Vary": "Accept-Language"})
+
+
 async def healthz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     return web.json_response({
@@ -343,6 +352,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/privacy", legal_page)
+    app.router.add_get("/terms", legal_page)
     app.router.add_get("/api/exports/{token}", export_download)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
