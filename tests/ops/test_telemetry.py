@@ -153,3 +153,29 @@ def test_json_log_lines_parse_and_carry_trace_and_context_without_secrets() -> N
 def test_log_format_setting(log_format: str, tmp_path: Path) -> None:
     settings = Settings.from_env({**harness_env(tmp_path), "LOG_FORMAT": log_format})
     assert settings.log_format == log_format
+
+
+def test_python_m_bot_writes_json_log_lines_with_log_format_json(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "COSMOS_", "APPLICATIONINSIGHTS"))}
+    env.update(ALLOW_ANONYMOUS="yes", LOG_FORMAT="json", DATA_DIR=str(tmp_path), SCHEDULER="off")
+    result = subprocess.run([sys.executable, "-m", "bot", "jobs", "run-due"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert lines, "no log line"
+    assert any(line["level"] == "WARNING" and "ANONYMOUS MODE" in line["message"] for line in lines)
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+
+
+def test_telemetry_is_off_without_a_connection_string() -> None:
+    from bot.telemetry import configure_process
+
+    telemetry = configure_process("")
+    assert telemetry.enabled is False
+    with telemetry.tracer.start_as_current_span("x") as span:
+        assert not span.is_recording()
