@@ -288,7 +288,8 @@ async def export_download(request: web.Request) -> web.Response:
 def _observe_turn(runtime: Runtime, activity: Any) -> None:
     """Ids for this turn's log lines (no names, no text), and a click counted."""
     value = activity.value if isinstance(activity.value, dict) else {}
-    data = value.get("action", {}).get("data", value) if activity.type == "invoke" else value
+    action = value.get("action") if activity.type == "invoke" else None
+    data = action.get("data") if isinstance(action, dict) else value  # any shape: the turn decides what is valid
     project = data.get("p") if isinstance(data, dict) and isinstance(data.get("p"), str) else None
     tenant = (activity.conversation.tenant_id if activity.conversation else None) or None
     set_log_context(activity_id=activity.id, tenant_id=tenant, project_id=project)

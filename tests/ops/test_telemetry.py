@@ -179,3 +179,16 @@ def test_telemetry_is_off_without_a_connection_string() -> None:
     assert telemetry.enabled is False
     with telemetry.tracer.start_as_current_span("x") as span:
         assert not span.is_recording()
+
+
+@pytest.mark.parametrize("value", [{"action": "confirm"}, {"action": {"data": ["p"]}}, {"action": {"data": {"p": 7}}}, ["x"], "text"])
+async def test_odd_card_action_values_are_observed_without_failing_the_turn(tmp_path: Path, value: Any) -> None:
+    from tests.support.teams_activities import card_action, personal
+
+    spans, reader = InMemorySpanExporter(), InMemoryMetricReader()
+    async with traced_harness(tmp_path, spans, reader) as harness:
+        activity = card_action(ADMIN, personal(ADMIN), "confirm", {}, harness.service_url)
+        activity["value"] = value
+        status, _ = await harness.post(activity)
+    assert status < 500
+    assert sum(p.value for p in metric_points(reader, "bot.clicks")) == 1
