@@ -23,14 +23,17 @@ from bot import json_codec
 from bot.config import Settings
 from bot.delivery.budget import SendBudget
 from bot.delivery.delivery import Delivery
-from bot.delivery.limits import Messenger, PacedMessenger, RetryPolicy, SendLimits
+from bot.delivery.limits import DeliveryError, Messenger, PacedMessenger, RetryPolicy, SendLimits
 from bot.delivery.outbox import OutboxSender
+from bot.delivery.reach import Reach
 from bot.domain.playbook import PlaybookLibrary, load_playbooks
+from bot.domain.project import ConversationTarget
 from bot.export import history_csv, sign_link, verify_link
 from bot.graph.client import GraphClient
 from bot.scheduled import ScheduledWork, Scheduler
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import Store
+from bot.storage.people import PersonRecords
 from bot.storage.sqlite_store import SqliteStore
 from bot.teams.handler import ActivationBot
 from bot.teams.messenger import BotbuilderMessenger
@@ -125,9 +128,9 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     bot_state = StoreBackedBotState(store)
     # One budget for the deployment, shared out equally by its SEND_SHARES processes (bot/delivery/budget.py).
     limits: SendLimits = SendBudget(settings.send_interval, settings.tenant_send_rate, settings.send_shares).limits()
-    connector_messenger: Messenger = BotbuilderMessenger(adapter, settings.app_id, auth.connector)
-    if telemetry.enabled:
-        connector_messenger = TracedMessenger(connector_messenger, telemetry)  # a span and an outcome per attempt
+    direct = BotbuilderMessenger(adapter, settings.app_id, auth.connector)
+    # With telemetry, each request to the connector is a span and a counted outcome.
+    connector_messenger: Messenger = TracedMessenger(direct, telemetry) if telemetry.enabled else direct
     messenger = PacedMessenger(connector_messenger, limits, RetryPolicy())
     graph = GraphClient(settings.graph) if settings.graph else None
     sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
@@ -135,6 +138,19 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     service = ActivationService(store, library, is_staff_pm=settings.is_staff_pm, clock=clock)
     scheduler = Scheduler(ScheduledWork(store, library, messenger, clock=clock,
                                         escalate_after_days=settings.escalate_after_days), delivery)
+
+    reach = Reach(PersonRecords(store), messenger)
+
+    async def private_send(person_id: str, teams_id: str | None, via: ConversationTarget, answer: dict[str, Any] | str) -> bool:
+        """A reply meant for one person, in their 1:1 chat (issue 18); False when they cannot be reached."""
+        try:
+            target = await reach.conversation(person_id, teams_id=teams_id, via=via, tenant_id=via.tenant_id, install=False)
+            if target is None:
+                return False
+            await (direct.send_text(target, answer) if isinstance(answer, str) else messenger.send(target, answer))
+        except DeliveryError:
+            return False
+        return True
 
     async def export_link(project_id: str, requester_id: str) -> str:
         token = sign_link(await service.export_secret(), project_id, requester_id, clock())
@@ -148,6 +164,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         deliver_soon=delivery.deliver_soon,
         clock=clock,
         export_link=export_link,
+        private_send=private_send,
     )
     adapter.on_turn_error = _on_turn_error
     return Runtime(settings, library, store, service, adapter, bot, delivery, scheduler, clock, graph, telemetry=telemetry)
