@@ -604,6 +604,56 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "setup.port_before_kickoff": _("La fecha de portabilidad es anterior a la fecha de inicio.",
                                    "The requested port date is before the kickoff date."),
     "setup.go_live_past": _("La puesta en marcha objetivo ya pasó.", "The target go-live is in the past."),
+    # privacy statement and terms of use, served at /privacy and /terms (bot/legal.py)
+    "legal.privacy.title": _("Declaración de privacidad del asistente de activación", "Activation assistant privacy statement"),
+    "legal.privacy.p1": _(
+        "El asistente de activación lo opera su proveedor de servicios de voz para llevar la activación de sus servicios "
+        "(Voz en la nube para Microsoft Teams y OfficeConnect). Esta página dice qué datos usa y para qué.",
+        "The activation assistant is run by your voice service provider to carry out the activation of your services "
+        "(Cloud Voice for Microsoft Teams and OfficeConnect). This page says which data it uses and why."),
+    "legal.privacy.p2": _(
+        "Guarda, por cada proyecto: el nombre del cliente, las personas asignadas a cada rol (nombre, identificador de "
+        "Microsoft Entra y de Teams), las tareas, sus fechas y su estado, quién hizo cada cambio y cuándo, los motivos "
+        "de bloqueo que se escriban, y el idioma elegido por cada persona.",
+        "For each project it keeps: the customer's name, the people assigned to each role (name, Microsoft Entra and "
+        "Teams ids), the tasks with their dates and state, who made each change and when, any blocking reasons typed "
+        "in, and each person's chosen language."),
+    "legal.privacy.p3": _(
+        "Con el consentimiento de un administrador de su organización, lee de Microsoft Graph las licencias del inquilino "
+        "y de las personas del proyecto, solo para mostrar en las tareas de licencias qué falta, e instala el asistente "
+        "para los responsables de tareas que aún no lo abrieron.",
+        "With consent from an administrator of your organisation, it reads the tenant's and the project members' licences "
+        "from Microsoft Graph, only to show on the licensing tasks what is missing, and installs the assistant for task "
+        "owners who have not opened it yet."),
+    "legal.privacy.p4": _(
+        "Los datos se guardan en la suscripción de Azure del proveedor y solo los ven las personas del proyecto y los "
+        "gerentes de proyecto del proveedor. No se venden ni se usan para publicidad. Los registros técnicos llevan "
+        "identificadores, nunca nombres ni textos de mensajes.",
+        "The data is kept in the provider's Azure subscription and is seen only by the project's members and the "
+        "provider's project managers. It is not sold or used for advertising. Technical logs carry ids, never names "
+        "or message texts."),
+    "legal.privacy.p5": _(
+        "Para consultar, corregir o borrar sus datos, escriba al gerente de su proyecto; el historial completo del "
+        "proyecto se puede exportar con el comando **exportar**.",
+        "To see, correct or delete your data, write to your project manager; the project's full history can be "
+        "exported with the **export** command."),
+    "legal.terms.title": _("Condiciones de uso del asistente de activación", "Activation assistant terms of use"),
+    "legal.terms.p1": _(
+        "El asistente se ofrece como parte de su contrato de servicios con el proveedor, y solo para llevar las "
+        "activaciones de esos servicios. Ese contrato rige el servicio; estas condiciones no lo cambian.",
+        "The assistant is offered as part of your service agreement with the provider, and only to carry out the "
+        "activations of those services. That agreement governs the service; these terms do not change it."),
+    "legal.terms.p2": _(
+        "Confirme una tarea solo cuando esté hecha e informe un bloqueo con un motivo cierto: las fechas del proyecto y "
+        "los avisos a los demás dependen de ello. Las fechas que muestra son previsiones, no compromisos del operador.",
+        "Confirm a task only when it is done, and report a block with a true reason: the project's dates and the notices "
+        "to others depend on it. The dates it shows are forecasts, not commitments by the carrier."),
+    "legal.terms.p3": _(
+        "No escriba contraseñas ni datos de pago en el chat. El proveedor puede dejar de ofrecer el asistente al terminar "
+        "la activación; el historial del proyecto se puede exportar antes.",
+        "Do not type passwords or payment details into the chat. The provider may stop offering the assistant once the "
+        "activation is over; the project's history can be exported before then."),
+    "legal.other_language": _("Read in English", "Leer en español"),
     # issue 18: the command table's help lines, plan changes, questions, working days, private answers
     "help.cmd.digestpost": _("**resumen publicar**: publicar ya el resumen en el canal", "**digest post**: post the digest to the channel now"),
     "help.cmd.undo": _("**deshacer**: deshacer el último cambio del plan", "**undo**: undo the last change to the plan"),

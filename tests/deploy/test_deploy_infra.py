@@ -48,6 +48,8 @@ BOT_SETTINGS = {
     "APPLICATIONINSIGHTS_CONNECTION_STRING",
     "BLOB_ACCOUNT_URL",
     "BLOB_CONTAINER",
+    "LOG_FORMAT",
+    "SEND_SHARES",
 }
 
 
@@ -198,7 +200,7 @@ def test_bot_identity_is_a_user_assigned_managed_identity(templates):
     assert accessor(bot_app_id["true_value"]) == "identity.properties.clientId"
 
 
-def test_container_app_is_https_only_with_probes_on_healthz(templates):
+def test_container_app_is_https_only_with_liveness_on_healthz_and_readiness_on_readyz(templates):
     file, app = one(templates, "Microsoft.App/containerApps")
     ingress = app["properties"]["configuration"]["ingress"]
     assert ingress["allowInsecure"] is False
@@ -207,8 +209,10 @@ def test_container_app_is_https_only_with_probes_on_healthz(templates):
     (container,) = app["properties"]["template"]["containers"]
     probes = {probe["type"]: probe for probe in container["probes"]}
     assert {"Liveness", "Readiness"} <= set(probes)
-    for probe in probes.values():
-        assert probe["httpGet"]["path"] == "/healthz"
+    for kind, probe in probes.items():
+        # Readiness follows the store (a replica that cannot reach it gets no traffic); liveness
+        # does not (restarting would not bring the store back).
+        assert probe["httpGet"]["path"] == ("/readyz" if kind == "Readiness" else "/healthz"), kind
         assert param_default(templates, file, probe["httpGet"]["port"]) == 3978
     assert "command" not in container, "the app runs the image's CMD (python -m bot)"
     assert app["identity"]["type"] == "UserAssigned"
