@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.telemetry import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)  # text, or JSON lines with LOG_FORMAT=json
     log = logging.getLogger("bot")
     if settings.anonymous:
         log.warning("ANONYMOUS MODE: no MicrosoftAppId, requests are NOT authenticated. For local use only.")
@@ -50,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.app import SHUTDOWN_REQUEST_SECONDS, create_app, settle_memory_for_serving
 
             log.info("serving on %s:%s with the %s store", settings.host, settings.port, settings.store_kind)
-            app = create_app(settings)
+            from bot.telemetry import configure_process
+
+            # Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING is set; otherwise nothing.
+            app = create_app(settings, telemetry=configure_process(settings.appinsights_connection_string))
             app.on_startup.append(settle_memory_for_serving)  # runs after the runtime is built
             # run_app turns SIGTERM and SIGINT into a graceful stop; its shutdown_timeout (60 s by
             # default) bounds how long a request in flight holds it (bot/app.py).
@@ -58,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "jobs":
             from bot.jobs import run_due
+            from bot.telemetry import configure_process
 
+            configure_process(settings.appinsights_connection_string)  # the job's sends traced too
             asyncio.run(run_due(settings))
             return 0
         if args.command == "digest":

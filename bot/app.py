@@ -12,7 +12,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+from urllib.parse import quote
 
 from aiohttp import web
 from botbuilder.core import PrivateConversationState, UserState
@@ -21,10 +22,12 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot import json_codec
 from bot.config import Settings
+from bot.delivery.budget import SendBudget
 from bot.delivery.delivery import Delivery
-from bot.delivery.limits import DeliveryError, PacedMessenger, RetryPolicy, SendLimits
+from bot.delivery.limits import DeliveryError, Messenger, PacedMessenger, RetryPolicy, SendLimits
 from bot.delivery.outbox import OutboxSender
 from bot.delivery.reach import Reach
+from bot.document_service import DocumentService
 from bot.domain.playbook import PlaybookLibrary, load_playbooks
 from bot.domain.project import ConversationTarget
 from bot.export import history_csv, sign_link, verify_link
@@ -32,6 +35,7 @@ from bot.graph.client import GraphClient
 from bot.scheduled import ScheduledWork, Scheduler
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import Store
+from bot.storage.documents import open_document_store
 from bot.storage.people import PersonRecords
 from bot.storage.sqlite_store import SqliteStore
 from bot.teams.handler import ActivationBot
@@ -39,6 +43,7 @@ from bot.teams.messenger import BotbuilderMessenger
 from bot.teams.signing_keys import SigningKeysUnavailable
 from bot.teams.state_storage import StoreBackedBotState
 from bot.teams.tokens import TeamsBotAuthentication, Unauthorized, bearer_token, build_authentication
+from bot.telemetry import Telemetry, TracedMessenger, TracedStore, set_log_context
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
@@ -50,6 +55,8 @@ MAX_BODY_BYTES = 256 * 1024
 # owed, their lease given back: the next process sends it at start-up.
 SHUTDOWN_REQUEST_SECONDS = 2.0
 SHUTDOWN_DRAIN_SECONDS = 5.0
+READY_TIMEOUT_SECONDS = 3.0  # /readyz: a store slower than this counts as not answering
+TELEMETRY_SAMPLE_SECONDS = 60.0  # outbox depth and digest lag, read from the store
 
 
 async def open_store(settings: Settings) -> Store:
@@ -76,8 +83,10 @@ class Runtime:
     scheduler: Scheduler
     clock: Callable[[], datetime]
     graph: GraphClient | None = None
+    documents: DocumentService | None = None
     # The bot's own record of the last activities it accepted (tests and troubleshooting), bounded.
     received: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=200))
+    telemetry: Telemetry = field(default_factory=Telemetry.disabled)
 
     async def settle(self) -> None:
         """Wait for the background deliveries (tests and jobs)."""
@@ -94,6 +103,8 @@ class Runtime:
         await self.delivery.stop(SHUTDOWN_DRAIN_SECONDS)
         if self.graph is not None:
             await self.graph.close()
+        if self.documents is not None:
+            await self.documents.close()
         authentication = self.adapter.bot_framework_authentication
         if isinstance(authentication, TeamsBotAuthentication):
             await authentication.close()
@@ -105,9 +116,13 @@ RUNTIME_KEY = web.AppKey("runtime", Runtime)
 
 async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
                         library: PlaybookLibrary | None = None,
-                        credentials_factory: ServiceClientCredentialsFactory | None = None) -> Runtime:
+                        credentials_factory: ServiceClientCredentialsFactory | None = None,
+                        telemetry: Telemetry | None = None) -> Runtime:
     library = library or load_playbooks()
+    telemetry = telemetry or Telemetry(enabled=bool(settings.appinsights_connection_string))
     store = await open_store(settings)
+    if telemetry.enabled:
+        store = cast(Store, TracedStore(store, telemetry))
     # botbuilder's Bot Framework token validation, wrapped: bad tokens are 401s, key fetches are
     # async and refreshed on unknown key ids (bot/teams/tokens.py, signing_keys.py). `credentials_factory`
     # replaces botbuilder's outbound credentials (tests pass one that needs no network); `auth.connector`
@@ -117,9 +132,12 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
                                 credentials_factory=credentials_factory)
     adapter = CloudAdapter(auth)
     bot_state = StoreBackedBotState(store)
-    limits = SendLimits(per_conversation_interval=settings.send_interval, per_tenant_rate=settings.tenant_send_rate)
+    # One budget for the deployment, shared out equally by its SEND_SHARES processes (bot/delivery/budget.py).
+    limits: SendLimits = SendBudget(settings.send_interval, settings.tenant_send_rate, settings.send_shares).limits()
     direct = BotbuilderMessenger(adapter, settings.app_id, auth.connector)
-    messenger = PacedMessenger(direct, limits, RetryPolicy())
+    # With telemetry, each request to the connector is a span and a counted outcome.
+    connector_messenger: Messenger = TracedMessenger(direct, telemetry) if telemetry.enabled else direct
+    messenger = PacedMessenger(connector_messenger, limits, RetryPolicy())
     graph = GraphClient(settings.graph) if settings.graph else None
     sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
     delivery = Delivery(store, sender)
@@ -127,6 +145,9 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     scheduler = Scheduler(ScheduledWork(store, library, messenger, clock=clock,
                                         escalate_after_days=settings.escalate_after_days), delivery)
 
+    docs = settings.documents
+    document_store = await open_document_store(settings.data_dir, docs.blob_account_url, docs.blob_account_key, docs.blob_container)
+    documents = DocumentService(service, document_store, docs, clock, settings.public_url)
     reach = Reach(PersonRecords(store), messenger)
 
     async def private_send(person_id: str, teams_id: str | None, via: ConversationTarget, answer: dict[str, Any] | str) -> bool:
@@ -152,10 +173,12 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         deliver_soon=delivery.deliver_soon,
         clock=clock,
         export_link=export_link,
+        documents=documents,
         private_send=private_send,
     )
     adapter.on_turn_error = _on_turn_error
-    return Runtime(settings, library, store, service, adapter, bot, delivery, scheduler, clock, graph)
+    return Runtime(settings, library, store, service, adapter, bot, delivery, scheduler, clock, graph, documents=documents,
+                   telemetry=telemetry)
 
 
 async def _on_turn_error(context: Any, error: Exception) -> None:
@@ -249,9 +272,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
     # channel id and reads every entity's type.
     if not activity.channel_id:
         return web.json_response({"error": "activity needs channelId"}, status=400)
-    if any(entity is None for entity in activity.entities or []):
+    if any(entity is None or not isinstance(entity.type, str) for entity in activity.entities or []):
         return web.json_response({"error": "activity entities must be objects"}, status=400)
     runtime.received.append(body)  # authenticated activities only
+    _observe_turn(runtime, activity)
 
     async def logic(turn_context: Any) -> None:
         try:
@@ -289,6 +313,74 @@ async def export_download(request: web.Request) -> web.Response:
                         headers={"Content-Disposition": f'attachment; filename="activation-{project_id}.csv"'})
 
 
+async def document_download(request: web.Request) -> web.StreamResponse:
+    """An uploaded document behind a signed, short-lived link made for one person (cards/documents.py)."""
+    runtime = request.app[RUNTIME_KEY]
+    if runtime.documents is None:
+        return web.json_response({"error": "not found"}, status=404)
+    opened = await runtime.documents.open_link(request.match_info["token"])
+    if opened.status != 200 or opened.meta is None or opened.chunks is None or opened.upload is None:
+        message = "not allowed" if opened.status == 403 else "link expired or not valid"
+        return web.json_response({"error": message}, status=opened.status)
+    filename = quote(opened.upload.name)
+    response = web.StreamResponse(headers={
+        "Content-Type": opened.meta.content_type, "Content-Length": str(opened.meta.size),
+        "Content-Disposition": f"attachment; filename*=UTF-8''{filename}", "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    })
+    await response.prepare(request)
+    async for chunk in opened.chunks:
+        await response.write(chunk)
+    await response.write_eof()
+    return response
+def _observe_turn(runtime: Runtime, activity: Any) -> None:
+    """Ids for this turn's log lines (no names, no text), and a click counted."""
+    value = activity.value if isinstance(activity.value, dict) else {}
+    action = value.get("action") if activity.type == "invoke" else None
+    data = action.get("data") if isinstance(action, dict) else value  # any shape: the turn decides what is valid
+    project = data.get("p") if isinstance(data, dict) and isinstance(data.get("p"), str) else None
+    tenant = (activity.conversation.tenant_id if activity.conversation else None) or None
+    set_log_context(activity_id=activity.id, tenant_id=tenant, project_id=project)
+    if activity.type == "invoke" and activity.name == "adaptiveCard/action":
+        runtime.telemetry.click("execute")
+    elif activity.type == "message" and value:
+        runtime.telemetry.click("submit")
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: 200 only while the store answers (a point read of a key nobody writes), 503
+    with the reason otherwise. Liveness stays /healthz: a store outage must not restart us."""
+    runtime = request.app[RUNTIME_KEY]
+    try:
+        await asyncio.wait_for(runtime.store.read_document("readyz|probe"), READY_TIMEOUT_SECONDS)
+    except TimeoutError:
+        reason = f"the {runtime.store.name} store did not answer within {READY_TIMEOUT_SECONDS:g} s"
+    except Exception as error:  # noqa: BLE001 - any failure means not ready; the type is the reason
+        reason = f"the {runtime.store.name} store failed: {type(error).__name__}"
+    else:
+        return web.json_response({"status": "ready", "store": runtime.store.name})
+    log.warning("not ready: %s", reason)
+    return web.json_response({"status": "not ready", "reason": reason}, status=503)
+
+
+async def _sample_forever(runtime: Runtime) -> None:
+    while True:
+        try:
+            await runtime.telemetry.sample(runtime.store, runtime.clock())
+        except Exception as error:  # noqa: BLE001 - a missed sample is not worth an ERROR
+            log.warning("telemetry sample failed: %s", type(error).__name__)
+        await asyncio.sleep(TELEMETRY_SAMPLE_SECONDS)
+
+
+async def legal_page(request: web.Request) -> web.Response:
+    """/privacy and /terms, the manifest's privacyUrl and termsOfUseUrl, in Spanish or English."""
+    from bot.legal import LegalPage, page_language, render
+
+    language = page_language(request.query.get("lang"), request.headers.get("Accept-Language"))
+    return web.Response(text=render(LegalPage(request.path.strip("/")), language), content_type="text/html",
+                        headers={"Content-Language": language, "Vary": "Accept-Language"})
+
+
 async def healthz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME_KEY]
     return web.json_response({
@@ -301,15 +393,24 @@ async def healthz(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
                library: PlaybookLibrary | None = None, scheduler: bool | None = None,
-               credentials_factory: ServiceClientCredentialsFactory | None = None) -> web.Application:
+               credentials_factory: ServiceClientCredentialsFactory | None = None,
+               telemetry: Telemetry | None = None) -> web.Application:
+    telemetry = telemetry or Telemetry(enabled=bool(settings.appinsights_connection_string))
+    # With telemetry, aiohttp's server instrumentation (bot/telemetry.py) makes each request a SERVER span.
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/privacy", legal_page)
+    app.router.add_get("/terms", legal_page)
     app.router.add_get("/api/exports/{token}", export_download)
+    app.router.add_get("/api/documents/{token}", document_download)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        runtime = await build_runtime(settings, clock=clock, library=library, credentials_factory=credentials_factory)
+        runtime = await build_runtime(settings, clock=clock, library=library, credentials_factory=credentials_factory,
+                                      telemetry=telemetry)
         app[RUNTIME_KEY] = runtime
+        sampler = asyncio.get_running_loop().create_task(_sample_forever(runtime)) if telemetry.enabled else None
         sweeper = None
         if settings.scheduler_enabled if scheduler is None else scheduler:
             sweeper = asyncio.get_running_loop().create_task(runtime.scheduler.run_forever())
@@ -323,6 +424,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now,
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+        if sampler:
+            sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sampler
         await runtime.close()
 
     async def stopping(app: web.Application) -> None:

@@ -8,9 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.documents.settings import DocumentConfigError, DocumentSettings
 from bot.graph.settings import GraphConfigError, GraphSettings
 
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+# Azure Bot Service creates only single-tenant and managed-identity bots now; MultiTenant stays
+# accepted for registrations made before.
+DEFAULT_APP_TYPE = "SingleTenant"
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+LOG_FORMATS = ("text", "json")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Object ids as clients send them; the Agents Playground's are GUID-like but one digit longer.
 _OBJECT_ID = re.compile(r"^[0-9a-fA-F-]{16,64}$")
@@ -28,7 +35,7 @@ class ConfigError(Exception):
 class Settings:
     app_id: str = ""
     app_password: str = field(default="", repr=False)
-    app_type: str = "MultiTenant"
+    app_type: str = DEFAULT_APP_TYPE
     app_tenant_id: str = ""
     port: int = 3978
     host: str = "0.0.0.0"
@@ -48,6 +55,10 @@ class Settings:
     escalate_after_days: int = 3
     send_interval: float = 1.0  # seconds between two messages to one conversation
     public_url: str = ""  # where users' browsers reach this bot (download links)
+    documents: DocumentSettings = field(default_factory=DocumentSettings)  # uploads: limits, hosts, Blob Storage
+    log_format: str = "text"  # "json": one JSON object per line (bot/telemetry.py)
+    appinsights_connection_string: str = field(default="", repr=False)  # telemetry on when set
+    send_shares: int = 1  # processes sharing the send budget (bot/delivery/budget.py)
 
     @property
     def anonymous(self) -> bool:
@@ -65,14 +76,16 @@ class Settings:
         def get(name: str, default: str = "") -> str:
             return source.get(name, default).strip()
 
-        def flag(name: str) -> bool:
+        def flag(name: str, default: bool = False) -> bool:
             value = get(name).lower()
-            if value in ("", "0", "false", "no"):
+            if not value:
+                return default
+            if value in FALSE_WORDS:
                 return False
-            if value in ("1", "true", "yes"):
+            if value in TRUE_WORDS:
                 return True
-            problems.append(f"{name} must be 1 or 0, not {value!r}")
-            return False
+            problems.append(f"{name} must be 1 or 0 (or true/false, yes/no, on/off), not {value!r}")
+            return default
 
         def number(name: str, default: str, kind: type[int] | type[float], low: float, high: float) -> float:
             raw = get(name, default)
@@ -94,7 +107,8 @@ class Settings:
 
         app_id = get("MicrosoftAppId")
         app_password = get("MicrosoftAppPassword")
-        app_type = get("MicrosoftAppType", "MultiTenant") or "MultiTenant"
+        # Without an app id nothing is authenticated, and botbuilder takes only the multi-tenant shape.
+        app_type = get("MicrosoftAppType") or (DEFAULT_APP_TYPE if app_id else "MultiTenant")
         app_tenant_id = get("MicrosoftAppTenantId")
         allow_anonymous = flag("ALLOW_ANONYMOUS")
         if app_type not in APP_TYPES:
@@ -107,7 +121,10 @@ class Settings:
             if app_type != "UserAssignedMSI" and not app_password:
                 problems.append("MicrosoftAppPassword is required with MicrosoftAppId (unless MicrosoftAppType=UserAssignedMSI)")
             if app_type in ("SingleTenant", "UserAssignedMSI") and not app_tenant_id:
-                problems.append(f"MicrosoftAppTenantId is required when MicrosoftAppType={app_type}")
+                problems.append(f"MicrosoftAppTenantId (the tenant of the bot's app registration) is required when MicrosoftAppType={app_type}"
+                                + ("" if get("MicrosoftAppType") else " (the default); set it, or MicrosoftAppType=MultiTenant for an older registration"))
+            elif app_tenant_id and not _GUID.match(app_tenant_id):
+                problems.append("MicrosoftAppTenantId must be a tenant id (a GUID)")
         elif not allow_anonymous:
             problems.append(
                 "MicrosoftAppId is not set. Set the bot's Entra app registration (MicrosoftAppId, "
@@ -122,10 +139,18 @@ class Settings:
         openid = get("BOT_OPENID_METADATA_URL")
         if openid and not openid.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             problems.append("BOT_OPENID_METADATA_URL must be an https:// address")
+        log_format = get("LOG_FORMAT", "text").lower() or "text"
+        if log_format not in LOG_FORMATS:
+            problems.append(f"LOG_FORMAT must be text or json, not {log_format!r}")
         graph: GraphSettings | None = None
         try:
             graph = GraphSettings.from_env(source)
         except GraphConfigError as error:
+            problems.extend(error.problems)
+        documents = DocumentSettings()
+        try:
+            documents = DocumentSettings.from_env(source)
+        except DocumentConfigError as error:
             problems.extend(error.problems)
         settings = Settings(
             app_id=app_id,
@@ -145,11 +170,15 @@ class Settings:
             openid_metadata_url=openid,
             graph=graph,
             log_level=log_level,
-            scheduler_enabled=not get("SCHEDULER", "1") == "0",
+            scheduler_enabled=flag("SCHEDULER", default=True),
             tenant_send_rate=float(number("TENANT_SEND_RATE", "30", float, 0.1, 50)),
             escalate_after_days=int(number("ESCALATE_AFTER_DAYS", "3", int, 1, 60)),
             send_interval=float(number("SEND_INTERVAL", "1", float, 0, 60)),
             public_url=(get("PUBLIC_URL") or f"http://localhost:{get('PORT', '3978')}").rstrip("/"),
+            documents=documents,
+            log_format=log_format,
+            appinsights_connection_string=get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
+            send_shares=int(number("SEND_SHARES", "1", int, 1, 50)),
         )
         if problems:
             raise ConfigError(problems)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.authorization import Action, Actor, decide
 from bot.domain.digest import next_digest_at, post_digest_now
+from bot.domain.documents import missing_documents
 from bot.domain.notifications import plan_notifications
 from bot.domain.people import PersonRecord
 from bot.domain.playbook import PlaybookLibrary
@@ -254,6 +255,10 @@ class ActivationService:
                 log.warning("cross-tenant action refused: actor tenant %s, project %s", actor.tenant_id, project.id)
                 return TaskDecision(None, "tenant")
             now = self.clock()
+            if action in (Action.CONFIRM, Action.CONFIRM_ON_BEHALF) and key in project.tasks and decide(
+                    actor, action, project, spec_of(self.library, key)) and missing_documents(
+                    project.documents, key, spec_of(self.library, key).documents):
+                return TaskDecision(None, "documents_missing")  # its required documents are not all accepted yet
             try:
                 change = apply_task_action(project, self.library, actor=actor, action=action, key=key, now=now,
                                            reason=reason, expected_rev=rev)

@@ -9,6 +9,7 @@ from bot.domain.catalogue import t
 from bot.domain.text import Language
 from cards.base import Card, Element, bullets, card, facts, heading, plain, text, title
 from cards.dates import format_date
+from cards.documents import document_status_elements
 from cards.porting import porting_section
 from cards.views import StatusView, TaskLine
 
@@ -39,6 +40,7 @@ def status_card(view: StatusView) -> Card:
     body += task_section(t("status.overdue", lang), view.overdue, lang)
     body += task_section(t("status.blocked", lang), view.blocked, lang)
     body += task_section(t("status.waiting_customer", lang), view.waiting_customer, lang)
+    body += document_status_elements(view.documents, lang)
     body += task_section(t("status.waiting_provider", lang), view.waiting_provider, lang)
     body += task_section(t("status.milestones", lang), view.milestones, lang)
     body += porting_section(view.porting)  # issue 17

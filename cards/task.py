@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.domain.authorization import Action
 from bot.domain.catalogue import t
 from cards.base import Card, bullets, card, execute, facts, heading, open_url, show_card, text, title
+from cards.documents import document_elements
 from cards.glossary import with_terms
 from cards.plan import pm_menu_actions, thread_blocks
 from cards.views import TaskView
@@ -50,6 +51,7 @@ def task_card(view: TaskView) -> Card:
         body += [heading(t("task.guidance", lang)), bullets(view.guidance)]
     if view.checks:
         body += [heading(t("task.checks", lang)), bullets(view.checks)]
+    body += document_elements(view.documents)
     if view.plan is not None:
         body += thread_blocks(view.plan)
     data = action_data(view)

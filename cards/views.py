@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.authorization import Action, Actor
 from bot.domain.catalogue import t
 from bot.domain.digest import compute_digest
+from bot.domain.document_rights import may_review, may_upload
 from bot.domain.plan import task_owners
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project, TaskState
@@ -30,6 +31,7 @@ from bot.domain.text import Language
 from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
+from cards.documents import DocumentsSection, document_status_lines, documents_section
 from cards.plan import PlanView, moved_reason, open_question_lines, plan_view
 from cards.porting import PortingView, porting_moved, porting_view
 
@@ -67,6 +69,7 @@ class TaskView:
     mentions: list[MentionView] = field(default_factory=list)
     notice: str | None = None
     checks: list[str] = field(default_factory=list)  # e.g. the tenant's licences, for the licensing tasks
+    documents: DocumentsSection | None = None  # what the task asks to upload, and what was (cards/documents.py)
     plan: PlanView | None = None  # PM menu, "Ask a question" and the thread (cards/plan.py)
 
 
@@ -121,6 +124,9 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         mentions=list({m.id: m for m in mentions}.values()),
         notice=notice,
         checks=[plain(line) for line in checks or []],
+        documents=documents_section(project, key, spec.documents, language=language,
+                                    can_upload=viewer is not None and may_upload(viewer, project, spec),
+                                    can_review=viewer is not None and may_review(viewer, project), in_channel=viewer is None),
         plan=plan_view(project, library, key, viewer=viewer, language=language, due_iso=due.planned_due.isoformat(),
                        data={"p": project.id, "k": key, "r": record.rev}),
     )
@@ -171,6 +177,7 @@ class StatusView:
     complete: bool
     done: int
     total: int
+    documents: list[tuple[str, str]] = field(default_factory=list)  # (task, what its documents still need)
     porting: PortingView | None = None  # issue 17: port orders
     questions: list[str] = field(default_factory=list)  # open questions on tasks (cards/plan.py)
 
@@ -232,6 +239,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         complete=project.is_complete(),
         done=done,
         total=len(project.tasks),
+        documents=document_status_lines(project, library, language, list_limit),
         porting=porting_view(project, language, now),
         questions=open_question_lines(project, library, language),
     )

@@ -14,14 +14,15 @@ command -v "$python" >/dev/null 2>&1 || python=python3
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+# From the lock files only, every file checked against its hash (scripts/lock.sh writes them).
+pip_install() { "$1" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$2"; }
 if [ "$dev" = 1 ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+  pip_install .venv/bin/python requirements-dev.lock
   # checkov pins libraries that clash with pytest's: it lives in its own environment.
   if [ ! -x .venv-checkov/bin/checkov ]; then
     "$python" -m venv .venv-checkov
   fi
-  .venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+  pip_install .venv-checkov/bin/python requirements-checkov.lock
   command -v node >/dev/null 2>&1 || { echo "Node.js 20 is required for the tests (npm packages)" >&2; exit 1; }
   npm install --no-audit --no-fund --loglevel=error
   if ! command -v chromium >/dev/null 2>&1; then
@@ -32,5 +33,5 @@ if [ "$dev" = 1 ]; then
     fi
   fi
 else
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  pip_install .venv/bin/python requirements.lock
 fi

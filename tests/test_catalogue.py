@@ -18,7 +18,9 @@ from typing import get_args
 
 import pytest
 
+from bot.documents.checks import Problem
 from bot.domain.catalogue import STRINGS, t, text
+from bot.domain.documents import ReviewState
 from bot.domain.project import HardwareOption, TaskState
 from bot.domain.roles import Role
 from bot.domain.schedule import Health
@@ -143,6 +145,8 @@ DYNAMIC: dict[str, list[str]] = {
     "licences.unchecked.{}": list(get_args(UncheckedReason)),
     "licences.tenant.{}": list(SECTIONS),
     "role.{}": [r.value for r in Role],
+    "documents.refused.{}": [p.value for p in Problem],
+    "documents.review.{}": [r.value for r in ReviewState],
 }
 USES = _uses()
 

@@ -95,6 +95,63 @@ def _assert_all_valid(cards: list[dict]) -> None:
     assert problems == []
 
 
+def test_every_document_card_in_both_languages_is_valid(library) -> None:
+    """Document sections on the task cards (every review state, every viewer) and every document card."""
+    from bot.domain.documents import DocumentKind, DocumentUpload, ReviewState
+    from bot.domain.project import OutboxItem, OutboxKind, Target
+    from cards.documents import (
+        FilingChoice,
+        FilingView,
+        document_outbox_card,
+        filed_card,
+        filing_card,
+        link_card,
+        refused_card,
+        upload_prompt_card,
+    )
+
+    project = full_project(library)
+    document_keys = [k for k in project.tasks if library[k.split(":")[0]].task(k.split(":")[1]).documents]
+    assert len(document_keys) >= 8
+    states = [ReviewState.PENDING, ReviewState.ACCEPTED, ReviewState.REJECTED]
+    for index, key in enumerate(document_keys):
+        project.tasks[key].state = TaskState.READY
+        spec = library[key.split(":")[0]].task(key.split(":")[1])
+        for number, document in enumerate(spec.documents):
+            for version in range(index % 5):  # 0 to 4 versions, more than the card shows
+                project.documents.append(DocumentUpload(
+                    f"u{index}{number}{version}", key, document.id, "Bill *[x](http://evil)* <at>Finance</at>.pdf",
+                    DocumentKind.PDF, 123_456 * (version + 1), "0" * 64, f"t/p/{key}/{document.id}/u", "cust",
+                    "Cam <at>Customer</at>", NOW, states[(index + version) % 3], "Pat PM", NOW,
+                    "Page 2 **missing** [x](http://evil)" if states[(index + version) % 3] is ReviewState.REJECTED else None))
+    viewers = [pm_actor(), Actor("cust", "Cam", TENANT), Actor("x", "Stranger", TENANT), None]
+    cards = [task_card(task_view(project, library, key, viewer=viewer, language=language, now=NOW))
+             for key, viewer, language in itertools.product(document_keys, viewers, LANGUAGES)]
+    for upload, language in itertools.product(project.documents[:12], LANGUAGES):
+        for kind in (OutboxKind.DOCUMENT_REVIEW, OutboxKind.DOCUMENT_REJECTED):
+            built = document_outbox_card(project, library, OutboxItem("i", kind, Target.person("pm"), NOW,
+                                                                      {"upload": upload.upload_id}), language)
+            if built is not None:
+                cards.append(built)
+    for language in LANGUAGES:
+        choices = [FilingChoice(f"p|k|d{i}", f"Contoso · Task {i} · Document {i}") for i in range(12)]
+        cards += [
+            filing_card(FilingView("s1", "bill.pdf", "1.2 MB", choices, language)),
+            filing_card(FilingView("s1", "bill.pdf", "1.2 MB", choices, language, filed="Contoso · Task · Bill")),
+            filed_card("bill <at>x</at>.pdf", "Contoso · Task · Bill", language),
+            upload_prompt_card("Current phone bill", "Provide the CSR", language, personal=True),
+            upload_prompt_card("Current phone bill", "Provide the CSR", language, personal=False),
+            refused_card(t("documents.refused.type", language)),
+            link_card("bill.pdf", "https://bot.example.com/api/documents/abc.def", 15, language),
+        ]
+    for language in LANGUAGES:
+        status = status_card(status_view(project, library, language=language, now=NOW))
+        assert "Documents outstanding" in str(status) or "Documentos pendientes" in str(status)
+        cards.append(status)
+    assert len(cards) > len(document_keys) * 8
+    _assert_all_valid(cards)
+
+
 def test_every_porting_card_in_both_languages_is_valid(library) -> None:
     """Issue 17: the numbers card (with the largest paste it echoes), port orders, rejection and cutover cards, glossary."""
     from bot.domain.glossary import TERMS

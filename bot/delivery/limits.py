@@ -98,6 +98,11 @@ class SendLimits:
             self._last_start[conversation_id] = self.clock()
             return await call()
 
+    async def run_tenant(self, tenant_id: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        """A request that is no message to a conversation (creating a 1:1 chat): the tenant's rate only."""
+        await self._tenant_turn(tenant_id)
+        return await call()
+
     async def _tenant_turn(self, tenant_id: str) -> None:
         lock = self._tenant_locks.setdefault(tenant_id, asyncio.Lock())
         async with lock:
@@ -127,5 +132,6 @@ class PacedMessenger:
         await self._paced(target, lambda: self.inner.update(target, activity_id, card))
 
     async def open_personal(self, via: ConversationTarget, user_teams_id: str) -> ConversationTarget:
-        result: ConversationTarget = await with_retries(lambda: self.inner.open_personal(via, user_teams_id), self.policy)
+        result: ConversationTarget = await with_retries(
+            lambda: self.limits.run_tenant(via.tenant_id, lambda: self.inner.open_personal(via, user_teams_id)), self.policy)
         return result

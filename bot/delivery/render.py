@@ -21,6 +21,7 @@ from bot.storage.people import PersonRecords
 from cards.base import Card, card, plain, text
 from cards.dates import format_date
 from cards.digest import completion_card, digest_card
+from cards.documents import document_outbox_card
 from cards.plan import plan_view
 from cards.porting import cutover_card, rejection_card
 from cards.question import question_card
@@ -46,6 +47,8 @@ class Renderer:
             OutboxKind.DIGEST: self._digest,
             OutboxKind.COMPLETION_REPORT: self._completion_report,
             OutboxKind.UNREACHABLE_NOTICE: self._unreachable_notice,
+            OutboxKind.DOCUMENT_REVIEW: self._document_card,
+            OutboxKind.DOCUMENT_REJECTED: self._document_card,
             OutboxKind.PORT_REJECTION: self._port_card,
             OutboxKind.PORT_CUTOVER: self._port_card,
             OutboxKind.PLAN_CHANGED: self._plan_changed,
@@ -86,6 +89,8 @@ class Renderer:
     async def _unreachable_notice(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         return card([text(t("unreachable", language, name=plain(str(item.params.get("name", "")))))])
 
+    async def _document_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        return document_outbox_card(project, self.library, item, language)
     async def _port_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         """A port order's rejection (to whoever must fix it) or cutover card (issue 17)."""
         order = next((o for o in project.port_book.orders if o.id == item.params.get("order")), None)

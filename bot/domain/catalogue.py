@@ -519,9 +519,141 @@ STRINGS: dict[str, LocalizedText | Plural] = {
                        "Si el operador le da otra fecha, regístrela con **foc AAAA-MM-DD**.",
                        "The carrier committed to the FOC date, {date}, and the port happens on that date, so nothing changed. "
                        "If the carrier gives you a new date, record it with **foc YYYY-MM-DD**."),
+    # documents (issue 16)
+    "documents.heading": _("Documentos", "Documents"),
+    "documents.required": _("obligatorio", "required"),
+    "documents.optional": _("opcional", "optional"),
+    "documents.none_yet": _("Aún no se ha subido.", "Not uploaded yet."),
+    "documents.version": _("{name} · {who} · {when} · {size} · {review}", "{name} · {who} · {when} · {size} · {review}"),
+    "documents.older": plural("y {n} versión anterior", "y {n} versiones anteriores", "and {n} older version", "and {n} older versions"),
+    "documents.review.pending": _("pendiente de revisión", "waiting for review"),
+    "documents.review.accepted": _("aceptado", "accepted"),
+    "documents.review.rejected": _("rechazado", "rejected"),
+    "documents.upload": _("Subir", "Upload"),
+    "documents.upload_again": _("Subir de nuevo", "Upload again"),
+    "documents.download": _("Descargar", "Download"),
+    "documents.accept": _("Aceptar", "Accept"),
+    "documents.reject": _("Rechazar", "Reject"),
+    "documents.reject.send": _("Enviar rechazo", "Send rejection"),
+    "documents.reject.reason": _("¿Qué falta o qué está mal? (se lo enviamos a quien lo subió)",
+                                 "What is missing or wrong? (we send it to whoever uploaded it)"),
+    "documents.reject.reason_required": _("Indique el motivo del rechazo.", "Please give the reason for rejecting it."),
+    "documents.missing": _("Faltan para confirmar la tarea: {names}", "Needed before the task can be confirmed: {names}"),
+    "documents.where": _("Para subir un documento, adjúntelo en su chat personal conmigo: en los canales Teams no me entrega archivos.",
+                         "To upload a document, attach it in your personal chat with me: in channels Teams passes no files to me."),
+    "documents.review.title": _("Revise: {document}", "Please review: {document}"),
+    "documents.task": _("Tarea", "Task"),
+    "documents.file": _("Archivo", "File"),
+    "documents.who": _("Subido por", "Uploaded by"),
+    "documents.when": _("Cuándo", "When"),
+    "documents.size": _("Tamaño", "Size"),
+    "documents.state": _("Revisión", "Review"),
+    "documents.reason": _("Motivo", "Reason"),
+    "documents.rejected.title": _("Rechazado: {document}", "Rejected: {document}"),
+    "documents.rejected.again": _("Corrija el documento y vuelva a subirlo: pulse el botón y adjunte el archivo en este chat.",
+                                  "Please correct the document and upload it again: press the button and attach the file in this chat."),
+    "documents.filing.title": _("Recibí {name} ({size})", "I received {name} ({size})"),
+    "documents.filing.which": _("¿Para qué tarea y documento es?", "Which task and document is it for?"),
+    "documents.filing.file": _("Archivar", "File it"),
+    "documents.filed": _("Archivado en {where}.", "Filed under {where}."),
+    "documents.filed.review": _("El PM lo revisará; le avisaré si hay que corregir algo.",
+                                "The PM will review it; I will tell you if anything needs correcting."),
+    "documents.prompt.personal": _("Adjunte el archivo aquí, en este chat (clip de Teams), y lo archivo en esta tarea.",
+                                   "Attach the file here, in this chat (Teams' paperclip), and I will file it under this task."),
+    "documents.prompt.channel": _("En los canales Teams no me entrega archivos: abra su chat personal conmigo y adjunte el archivo allí.",
+                                  "In channels Teams passes no files to me: open your personal chat with me and attach the file there."),
+    "documents.prompt.notice": _("Adjunte ahora el archivo de «{document}» en su chat personal conmigo.",
+                                 "Now attach the file for “{document}” in your personal chat with me."),
+    "documents.link.expires": plural("El enlace es solo para usted y caduca en {n} minuto.", "El enlace es solo para usted y caduca en {n} minutos.",
+                                     "The link is for you only and expires in {n} minute.", "The link is for you only and expires in {n} minutes."),
+    "documents.status.heading": _("Documentos pendientes", "Documents outstanding"),
+    "documents.status.missing": _("faltan: {names}", "missing: {names}"),
+    "documents.status.pending": plural("{n} por revisar", "{n} por revisar", "{n} to review", "{n} to review"),
+    "documents.accepted_notice": _("Documento aceptado.", "Document accepted."),
+    "documents.rejected_notice": _("Documento rechazado; se lo envié a quien lo subió con el motivo.",
+                                   "Document rejected; I sent the reason to whoever uploaded it."),
+    "documents.refused.too_large": _("El archivo supera el máximo de {limit}: no lo guardé.", "The file is over the {limit} limit: I did not store it."),
+    "documents.refused.empty": _("El archivo está vacío: no lo guardé.", "The file is empty: I did not store it."),
+    "documents.refused.type": _("No acepto este tipo de archivo (se juzga por su contenido, no solo por el nombre). "
+                                "Acepto PDF, PNG, JPEG, TIFF, Word, Excel, CSV y texto.",
+                                "I can't accept this type of file (judged by its content, not only its name). "
+                                "I accept PDF, PNG, JPEG, TIFF, Word, Excel, CSV and text."),
+    "documents.refused.kind": _("Este documento debe ser {kinds}: no lo guardé.", "This document must be {kinds}: I did not store it."),
+    "documents.refused.name": _("El nombre del archivo no es válido (contiene separadores de ruta o caracteres de control). Cámbielo y vuelva a adjuntarlo.",
+                                "The file name is not valid (it holds path separators or control characters). Rename it and attach it again."),
+    "documents.refused.url": _("Solo descargo archivos que Teams comparte desde SharePoint u OneDrive: no lo descargué.",
+                               "I only download files Teams shares from SharePoint or OneDrive: I did not fetch this one."),
+    "documents.refused.stalled": _("La descarga se detuvo: no guardé nada. Adjunte el archivo de nuevo.",
+                                   "The download stalled: nothing was stored. Please attach the file again."),
+    "documents.refused.download": _("No pude descargar el archivo de Teams: no guardé nada. Adjúntelo de nuevo.",
+                                    "I could not download the file from Teams: nothing was stored. Please attach it again."),
+    "documents.refused.store": _("El almacén de documentos no responde: no guardé nada y la tarea sigue como estaba. Inténtelo de nuevo en unos minutos.",
+                                 "The document store is not answering: nothing was stored and the task is as it was. Please try again in a few minutes."),
+    "documents.refused.nothing_open": _("Ninguna de sus tareas abiertas espera documentos ahora: no guardé el archivo.",
+                                        "None of your open tasks is waiting for documents now: I did not store the file."),
+    "documents.refused.not_allowed": _("No puede subir ni revisar documentos de esta tarea.", "You cannot upload or review documents of this task."),
+    "documents.refused.not_pending": _("Este documento ya fue revisado; este es su estado.", "This document has been reviewed already; here is its state."),
+    "documents.refused.gone": _("Ese archivo ya no está pendiente de archivar: adjúntelo de nuevo.",
+                                "That file is no longer waiting to be filed: please attach it again."),
+    "documents.refused.closed": _("Esa tarea ya no espera este documento.", "That task is no longer waiting for this document."),
+    "documents.refused.reason_required": _("Indique el motivo del rechazo.", "Please give the reason for rejecting it."),
+    "documents.channel_files": _("En los canales Teams no me entrega archivos: adjúntelos en su chat personal conmigo.",
+                                 "In channels Teams passes no files to me: attach them in your personal chat with me."),
+    "refused.documents_missing": _("Faltan documentos: la tarea se podrá confirmar cuando el PM los acepte.",
+                                   "Documents are missing: the task can be confirmed once the PM has accepted them."),
     "setup.port_before_kickoff": _("La fecha de portabilidad es anterior a la fecha de inicio.",
                                    "The requested port date is before the kickoff date."),
     "setup.go_live_past": _("La puesta en marcha objetivo ya pasó.", "The target go-live is in the past."),
+    # privacy statement and terms of use, served at /privacy and /terms (bot/legal.py)
+    "legal.privacy.title": _("Declaración de privacidad del asistente de activación", "Activation assistant privacy statement"),
+    "legal.privacy.p1": _(
+        "El asistente de activación lo opera su proveedor de servicios de voz para llevar la activación de sus servicios "
+        "(Voz en la nube para Microsoft Teams y OfficeConnect). Esta página dice qué datos usa y para qué.",
+        "The activation assistant is run by your voice service provider to carry out the activation of your services "
+        "(Cloud Voice for Microsoft Teams and OfficeConnect). This page says which data it uses and why."),
+    "legal.privacy.p2": _(
+        "Guarda, por cada proyecto: el nombre del cliente, las personas asignadas a cada rol (nombre, identificador de "
+        "Microsoft Entra y de Teams), las tareas, sus fechas y su estado, quién hizo cada cambio y cuándo, los motivos "
+        "de bloqueo que se escriban, y el idioma elegido por cada persona.",
+        "For each project it keeps: the customer's name, the people assigned to each role (name, Microsoft Entra and "
+        "Teams ids), the tasks with their dates and state, who made each change and when, any blocking reasons typed "
+        "in, and each person's chosen language."),
+    "legal.privacy.p3": _(
+        "Con el consentimiento de un administrador de su organización, lee de Microsoft Graph las licencias del inquilino "
+        "y de las personas del proyecto, solo para mostrar en las tareas de licencias qué falta, e instala el asistente "
+        "para los responsables de tareas que aún no lo abrieron.",
+        "With consent from an administrator of your organisation, it reads the tenant's and the project members' licences "
+        "from Microsoft Graph, only to show on the licensing tasks what is missing, and installs the assistant for task "
+        "owners who have not opened it yet."),
+    "legal.privacy.p4": _(
+        "Los datos se guardan en la suscripción de Azure del proveedor y solo los ven las personas del proyecto y los "
+        "gerentes de proyecto del proveedor. No se venden ni se usan para publicidad. Los registros técnicos llevan "
+        "identificadores, nunca nombres ni textos de mensajes.",
+        "The data is kept in the provider's Azure subscription and is seen only by the project's members and the "
+        "provider's project managers. It is not sold or used for advertising. Technical logs carry ids, never names "
+        "or message texts."),
+    "legal.privacy.p5": _(
+        "Para consultar, corregir o borrar sus datos, escriba al gerente de su proyecto; el historial completo del "
+        "proyecto se puede exportar con el comando **exportar**.",
+        "To see, correct or delete your data, write to your project manager; the project's full history can be "
+        "exported with the **export** command."),
+    "legal.terms.title": _("Condiciones de uso del asistente de activación", "Activation assistant terms of use"),
+    "legal.terms.p1": _(
+        "El asistente se ofrece como parte de su contrato de servicios con el proveedor, y solo para llevar las "
+        "activaciones de esos servicios. Ese contrato rige el servicio; estas condiciones no lo cambian.",
+        "The assistant is offered as part of your service agreement with the provider, and only to carry out the "
+        "activations of those services. That agreement governs the service; these terms do not change it."),
+    "legal.terms.p2": _(
+        "Confirme una tarea solo cuando esté hecha e informe un bloqueo con un motivo cierto: las fechas del proyecto y "
+        "los avisos a los demás dependen de ello. Las fechas que muestra son previsiones, no compromisos del operador.",
+        "Confirm a task only when it is done, and report a block with a true reason: the project's dates and the notices "
+        "to others depend on it. The dates it shows are forecasts, not commitments by the carrier."),
+    "legal.terms.p3": _(
+        "No escriba contraseñas ni datos de pago en el chat. El proveedor puede dejar de ofrecer el asistente al terminar "
+        "la activación; el historial del proyecto se puede exportar antes.",
+        "Do not type passwords or payment details into the chat. The provider may stop offering the assistant once the "
+        "activation is over; the project's history can be exported before then."),
+    "legal.other_language": _("Read in English", "Leer en español"),
     # issue 18: the command table's help lines, plan changes, questions, working days, private answers
     "help.cmd.digestpost": _("**resumen publicar**: publicar ya el resumen en el canal", "**digest post**: post the digest to the channel now"),
     "help.cmd.undo": _("**deshacer**: deshacer el último cambio del plan", "**undo**: undo the last change to the plan"),

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from bot.domain.documents import DocumentKind, DocumentSpec
 from bot.domain.roles import Party, Role
 from bot.domain.text import LocalizedText
 
@@ -86,6 +87,7 @@ class TaskSpec:
     guidance: tuple[LocalizedText, ...] = ()
     date_rule: DateRule | None = None
     milestone: Milestone | None = None
+    documents: tuple[DocumentSpec, ...] = ()  # what the task's people upload (bot/domain/documents.py)
     released_by: Gate | None = None
 
     @property
@@ -194,6 +196,7 @@ class _Reader:
         known_keys = {
             "id", "phase", "party", "title", "description", "owners", "confirmers", "depends_on",
             "duration_days", "effort", "links", "guidance", "date_rule", "milestone",
+            "documents",
             "released_by",
         }
         unknown = sorted(set(raw) - known_keys)
@@ -243,8 +246,42 @@ class _Reader:
             guidance=self.texts(raw.get("guidance"), where, "guidance"),
             date_rule=self.date_rule(raw.get("date_rule"), where),
             milestone=milestone,
+            documents=self.documents(raw.get("documents"), where),
             released_by=released_by,
         )
+
+    def documents(self, raw: Any, where: str) -> tuple[DocumentSpec, ...]:
+        """[[task.documents]]: id, title {es, en}, kinds (a non-empty list of known kinds), required."""
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or not all(isinstance(d, Mapping) for d in raw):
+            raise self.fail(where, "'documents' must be a list of tables")
+        specs: list[DocumentSpec] = []
+        for index, doc in enumerate(raw):
+            doc_id = doc.get("id")
+            here = f"{where}: document {doc_id!r}" if doc_id else f"{where}: document #{index + 1}"
+            if not isinstance(doc_id, str) or not _PHASE_ID.match(doc_id):
+                raise self.fail(here, "'id' must match [a-z0-9_]+")
+            if any(s.id == doc_id for s in specs):
+                raise self.fail(here, "duplicate document id")
+            unknown = sorted(set(doc) - {"id", "title", "kinds", "required"})
+            if unknown:
+                raise self.fail(here, f"unknown keys {unknown}")
+            kinds = doc.get("kinds")
+            if not isinstance(kinds, list) or not kinds:
+                raise self.fail(here, "'kinds' must be a non-empty list of document kinds")
+            try:
+                parsed = tuple(DocumentKind(k) for k in kinds)
+            except ValueError:
+                known = ", ".join(k.value for k in DocumentKind)
+                raise self.fail(here, f"unknown kind in 'kinds' (known: {known})") from None
+            required = doc.get("required", True)
+            if not isinstance(required, bool):
+                raise self.fail(here, "'required' must be true or false")
+            title = self.text(doc.get("title"), here, "title")
+            assert title is not None
+            specs.append(DocumentSpec(id=doc_id, title=title, kinds=parsed, required=required))
+        return tuple(specs)
 
     def date_rule(self, raw: Any, where: str) -> DateRule | None:
         if raw is None:

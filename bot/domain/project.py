@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any, Literal
 
+from bot.domain.documents import DocumentUpload
 from bot.domain.plan_model import PlanState
 from bot.domain.playbook import Condition, Playbook, PlaybookLibrary, TaskSpec
 from bot.domain.porting import PortBook
@@ -225,6 +226,8 @@ class OutboxKind(StrEnum):
     COMPLETION_REPORT = "completion_report"
     UNREACHABLE_NOTICE = "unreachable_notice"  # to a PM: someone cannot be reached
     LICENCE_CHECK = "licensing_check"  # a job: reads the tenant's licences through Graph
+    DOCUMENT_REVIEW = "document_review"  # an upload, to each PM to accept or reject
+    DOCUMENT_REJECTED = "document_rejected"  # a rejected upload, back to its uploader with the reason
     PORT_REJECTION = "port_rejection"  # a rejected port order, to whoever must fix it
     PORT_CUTOVER = "port_cutover"  # the day before and the day of a port order's FOC
     PLAN_CHANGED = "plan_changed"  # to a person: a PM changed a task of theirs (bot/domain/plan.py)
@@ -334,6 +337,7 @@ class Project:
     next_reminder_at: datetime | None = None
     outbox_lease_owner: str | None = None  # the bot instance delivering this outbox now
     outbox_lease_until: datetime | None = None
+    documents: list[DocumentUpload] = field(default_factory=list)  # every upload of every task, oldest first
     port_book: PortBook = field(default_factory=PortBook)  # number porting orders (bot/domain/porting.py)
     pm_plan: PlanState = field(default_factory=PlanState)  # the PM's plan changes and task questions
 
@@ -423,6 +427,7 @@ class Project:
             # Derived fields the stores index for listing queries.
             "outboxCount": len(self.outbox),
             "active": self.completed_at is None,
+            "documents": [d.to_dict() for d in self.documents],
             "pmPlan": self.pm_plan.to_dict(),
         }
 
@@ -459,6 +464,7 @@ class Project:
             next_reminder_at=_parse_dt(data.get("nextReminderAt")),
             outbox_lease_owner=(data.get("outboxLease") or {}).get("owner"),
             outbox_lease_until=_parse_dt((data.get("outboxLease") or {}).get("until")),
+            documents=[DocumentUpload.from_dict(d) for d in data.get("documents") or []],
             port_book=PortBook.from_dict(data.get("porting")),
             pm_plan=PlanState.from_dict(data.get("pmPlan")),
         )

@@ -32,6 +32,7 @@ from botbuilder.schema.teams import TeamsChannelAccount
 from msrest.exceptions import DeserializationError
 
 from bot.commands import BY_NAME, ONCE, PORTING_COMMANDS, Command, CommandName, fold, parse_command
+from bot.document_service import DocumentService
 from bot.domain.authorization import Action, Actor, decide
 from bot.domain.catalogue import t
 from bot.domain.glossary import lookup
@@ -43,6 +44,7 @@ from bot.domain.transitions import Refused
 from bot.porting_service import PortingReply, PortingService
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import ConcurrencyConflict, StorageError
+from bot.teams.documents_edge import DOCUMENT_VERBS, DocumentEdge, file_attachments
 from bot.teams.pm_tools import CARD_VERBS, PmTools, PrivateSend
 from cards.base import card, plain, text
 from cards.dates import format_date
@@ -91,6 +93,8 @@ def _handled_once(activity: Activity) -> bool:
     every click a store write."""
     if activity.type != ActivityTypes.message or not activity.id:
         return False
+    if file_attachments(activity):  # a large file can outlast Teams' patience: its redelivery must not file it twice
+        return True
     if isinstance(activity.value, dict):
         return activity.value.get("verb") == SETUP_VERB
     typed = TurnContext.remove_recipient_mention(activity) if activity.recipient is not None and activity.text else activity.text
@@ -131,6 +135,7 @@ class ActivationBot(TeamsActivityHandler):
         deliver_soon: Callable[[str], None],
         clock: Callable[[], datetime],
         export_link: Callable[[str, str], Awaitable[str]],
+        documents: DocumentService | None = None,
         private_send: PrivateSend | None = None,
     ) -> None:
         super().__init__()
@@ -145,6 +150,7 @@ class ActivationBot(TeamsActivityHandler):
         self.deliver_soon = deliver_soon
         self.export_link = export_link
         self.clock = clock
+        self.documents = DocumentEdge(documents, deliver_soon=deliver_soon, task_card=self._document_task_card) if documents else None
         self.pm_tools = PmTools(self, private_send)  # plan changes, questions, private answers (issue 18)
         self.dialogs = DialogSet(dialog_state.create_property("DialogState"))
         self.dialogs.add(ProjectSetupDialog(
@@ -249,7 +255,12 @@ class ActivationBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
         activity = turn_context.activity
-        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh", *CARD_VERBS, *PORTING_VERBS):
+        if self.documents is not None and (files := file_attachments(activity)):
+            await self.documents.on_files(turn_context, self._actor(turn_context), self._language(turn_context), files,
+                                          personal=(activity.conversation.conversation_type or "personal") == "personal")
+            return
+        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh", *CARD_VERBS, *PORTING_VERBS,
+                                                                               *DOCUMENT_VERBS):
             await self._submit_fallback(turn_context, activity.value)
             return
         text = ((TurnContext.remove_recipient_mention(activity) if activity.text else "") or "").strip()  # no text: botbuilder's re.sub fails
@@ -597,6 +608,9 @@ class ActivationBot(TeamsActivityHandler):
                 return None
             await self.service.snooze(actor.id, self.clock())
             return card([text(t("reminder.snoozed", self._language(turn_context)))])
+        if verb in DOCUMENT_VERBS and self.documents is not None:
+            actor = self._actor(turn_context)
+            return await self.documents.card_action(turn_context, actor, self._language(turn_context), verb, data) if actor.id else None
         if verb in CARD_VERBS:  # the PM menu and questions (bot/teams/pm_tools.py)
             return await self.pm_tools.card_action(turn_context, verb, data)
         project_id, key, rev = data.get("p"), data.get("k"), data.get("r")
@@ -631,6 +645,15 @@ class ActivationBot(TeamsActivityHandler):
         return task_card(task_view(outcome.project, self.service.library, key, viewer=actor, language=language,
                                    now=outcome.at or now, schedule=outcome.schedule, notice=notice, checks=checks))
 
+    async def _document_task_card(self, turn_context: TurnContext, project_id: str, key: str,
+                                  notice: str | None) -> dict[str, Any] | None:
+        """A task card for the clicking user after a document action, with a notice on top."""
+        project = await self.service.load(project_id)
+        if project is None or key not in project.tasks:
+            return None
+        language = self._language(turn_context)
+        return task_card(task_view(project, self.service.library, key, viewer=self._actor(turn_context), language=language,
+                                   now=self.clock(), notice=notice, checks=await self.service.check_lines(project_id, key, language)))
     # -- issue 17: number porting and the glossary (kept together for the command table) ---------
     async def _porting_command(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
         if command.name == "glossary":

@@ -17,6 +17,9 @@ Optional:
   DEVELOPER_WEBSITE_URL  https URL (default https://BOT_DOMAIN/).
   DEVELOPER_PRIVACY_URL  https URL (default https://BOT_DOMAIN/privacy).
   DEVELOPER_TERMS_URL    https URL (default https://BOT_DOMAIN/terms).
+  GRAPH_APP_ID           webApplicationInfo.id: the Entra app that calls Microsoft Graph
+                         (GRAPH_CLIENT_ID; default BOT_ID). Graph lets an app install only
+                         itself with TeamsAppInstallation.ReadWriteSelfForUser.All by this id.
 
 The template (manifest.template.json) keeps ${{NAME}} placeholders. They are replaced by
 parsing the JSON and setting each field at its known path, never by rewriting the text; any
@@ -62,6 +65,7 @@ FIELDS: dict[str, tuple[tuple[str | int, ...], ...]] = {
     "DEVELOPER_WEBSITE_URL": (("developer", "websiteUrl"),),
     "DEVELOPER_PRIVACY_URL": (("developer", "privacyUrl"),),
     "DEVELOPER_TERMS_URL": (("developer", "termsOfUseUrl"),),
+    "GRAPH_APP_ID": (("webApplicationInfo", "id"),),
 }
 
 
@@ -83,6 +87,7 @@ class PackageValues:
     developer_website_url: str = ""
     developer_privacy_url: str = ""
     developer_terms_url: str = ""
+    graph_app_id: str = ""  # default: bot_id
 
     def as_fields(self) -> dict[str, str]:
         return {
@@ -94,6 +99,7 @@ class PackageValues:
             "DEVELOPER_WEBSITE_URL": self.developer_website_url or f"https://{self.bot_domain}/",
             "DEVELOPER_PRIVACY_URL": self.developer_privacy_url or f"https://{self.bot_domain}/privacy",
             "DEVELOPER_TERMS_URL": self.developer_terms_url or f"https://{self.bot_domain}/terms",
+            "GRAPH_APP_ID": self.graph_app_id or self.bot_id,
         }
 
 
@@ -124,6 +130,8 @@ def validate_values(values: PackageValues) -> list[str]:
             problems.append(f"{name} is missing: {hint}")
         elif not GUID_RE.match(value):
             problems.append(f"{name} must be a GUID like 00000000-0000-0000-0000-000000000000 (got {value!r})")
+    if values.graph_app_id and not GUID_RE.match(values.graph_app_id):
+        problems.append(f"GRAPH_APP_ID must be a GUID, the Graph app registration's client id (got {values.graph_app_id!r})")
     if not values.bot_domain:
         problems.append("BOT_DOMAIN is missing: use the Container App's host name (the deployment's botDomain output)")
     else:
@@ -166,6 +174,7 @@ def values_from_env(env: Mapping[str, str] | None = None, **overrides: str | Non
         developer_website_url=pick("DEVELOPER_WEBSITE_URL"),
         developer_privacy_url=pick("DEVELOPER_PRIVACY_URL"),
         developer_terms_url=pick("DEVELOPER_TERMS_URL"),
+        graph_app_id=pick("GRAPH_APP_ID", "GRAPH_CLIENT_ID"),
     )
 
 

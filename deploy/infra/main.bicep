@@ -129,6 +129,7 @@ var workspaceName = 'log-${baseName}'
 var appInsightsName = 'appi-${baseName}'
 var keyVaultName = take('kv-${toLower(namePrefix)}-${suffix}', 24)
 var cosmosAccountName = 'cosmos-${baseName}-${suffix}'
+var storageAccountName = take('st${toLower(namePrefix)}${suffix}', 24)
 var registryName = take('acr${toLower(namePrefix)}${suffix}', 50)
 var containerEnvName = 'cae-${baseName}'
 var appName = take('ca-${baseName}', 32)
@@ -164,6 +165,17 @@ module cosmos 'modules/cosmos.bicep' = {
     databaseName: cosmosDatabaseName
     dataContributorPrincipalId: identity.properties.principalId
     extraDataContributorPrincipalIds: cosmosExtraDataContributorPrincipalIds
+    tags: allTags
+  }
+}
+
+// Documents customers upload (issue 16): Blob Storage, Entra ID only.
+module storage 'modules/storage.bicep' = {
+  name: '${deployment().name}-storage'
+  params: {
+    location: location
+    accountName: storageAccountName
+    dataContributorPrincipalId: identity.properties.principalId
     tags: allTags
   }
 }
@@ -240,6 +252,8 @@ module apps 'modules/apps.bicep' = if (deployApps) {
     cosmosEndpoint: cosmos.outputs.endpoint
     publicUrl: 'https://${botDomain}'
     cosmosDatabase: cosmos.outputs.databaseName
+    blobAccountUrl: storage.outputs.blobEndpoint
+    blobContainer: storage.outputs.containerName
     appInsightsName: monitoring.outputs.appInsightsName
     pmAadIds: pmAadIds
     staffTenantId: staffTenantId

@@ -19,6 +19,7 @@ What runs (details in each module):
 - scaling   status and digest answers for projects of 50, 200 and 500 tasks (scaling.py)
 - memory    RSS of the bot with 1,000 and 10,000 projects in the store
 - digests   weekly digests of many projects over 50 tenants, by the scheduled job
+- upload    a 5 MB document from its downloadUrl into the folder and Blob stores vs a direct write (upload.py)
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from tests.bench.common import Row, emit, log, machine, row  # noqa: E402
 from tests.bench.servers import Sink  # noqa: E402
 from tests.support.cosmos_server import LOCAL_KEY, CosmosServer  # noqa: E402
 
-SECTIONS = ("scaling", "storage", "confirm", "cosmos", "memory", "digests")
+SECTIONS = ("scaling", "storage", "confirm", "cosmos", "memory", "digests", "upload")
 
 
 def main() -> int:
@@ -99,6 +100,7 @@ def main() -> int:
                 section("cosmos", lambda: scenarios.confirm_cosmos(ctx, cosmos.endpoint, LOCAL_KEY))
         section("memory", lambda: scenarios.memory(ctx))
         section("digests", lambda: scenarios.digests(ctx))
+        section("upload", lambda: _upload(args.quick))
     finally:
         if sink is not None:
             sink.stop()
@@ -116,6 +118,12 @@ def main() -> int:
         log(f"sections that failed: {', '.join(failures)}")
         return 1
     return 0
+
+
+def _upload(quick: bool) -> list[Row]:
+    from tests.bench import upload
+
+    return upload.run(quick)
 
 
 def _storage(quick: bool) -> list[Row]:

@@ -63,7 +63,7 @@ def test_pip_installs_pinned_requirements_without_cache():
     runs = [args for kw, args in instructions() if kw == "RUN" and "pip install" in args]
     assert len(runs) == 1, runs
     assert "--no-cache-dir" in runs[0]
-    assert re.search(r"(-r|--requirement)\s+requirements\.txt", runs[0])
+    assert re.search(r"(-r|--requirement)\s+requirements\.lock", runs[0]) and "--require-hashes" in runs[0]
     for source in copied_sources():
         assert (REPO / source).exists(), f"COPY {source}: not in the repository root (the build context)"
 

@@ -46,6 +46,10 @@ BOT_SETTINGS = {
     "GRAPH_ENDPOINT",
     "LOG_LEVEL",
     "APPLICATIONINSIGHTS_CONNECTION_STRING",
+    "BLOB_ACCOUNT_URL",
+    "BLOB_CONTAINER",
+    "LOG_FORMAT",
+    "SEND_SHARES",
 }
 
 
@@ -196,7 +200,7 @@ def test_bot_identity_is_a_user_assigned_managed_identity(templates):
     assert accessor(bot_app_id["true_value"]) == "identity.properties.clientId"
 
 
-def test_container_app_is_https_only_with_probes_on_healthz(templates):
+def test_container_app_is_https_only_with_liveness_on_healthz_and_readiness_on_readyz(templates):
     file, app = one(templates, "Microsoft.App/containerApps")
     ingress = app["properties"]["configuration"]["ingress"]
     assert ingress["allowInsecure"] is False
@@ -205,8 +209,10 @@ def test_container_app_is_https_only_with_probes_on_healthz(templates):
     (container,) = app["properties"]["template"]["containers"]
     probes = {probe["type"]: probe for probe in container["probes"]}
     assert {"Liveness", "Readiness"} <= set(probes)
-    for probe in probes.values():
-        assert probe["httpGet"]["path"] == "/healthz"
+    for kind, probe in probes.items():
+        # Readiness follows the store (a replica that cannot reach it gets no traffic); liveness
+        # does not (restarting would not bring the store back).
+        assert probe["httpGet"]["path"] == ("/readyz" if kind == "Readiness" else "/healthz"), kind
         assert param_default(templates, file, probe["httpGet"]["port"]) == 3978
     assert "command" not in container, "the app runs the image's CMD (python -m bot)"
     assert app["identity"]["type"] == "UserAssigned"
@@ -333,3 +339,17 @@ def test_outputs_feed_the_app_package_build(templates):
     outputs = templates["main.bicep"]["outputs"]
     for name in ("botAppId", "botDomain", "botEndpoint", "registryLoginServer", "containerAppName", "jobName"):
         assert name in outputs, name
+
+
+def test_documents_storage_is_private_entra_only_with_soft_delete(templates):
+    """Blob Storage for uploaded documents (issue 16): no public access, shared keys off, soft delete, and the
+    bot's identity on the one container; the container app gets its endpoint and container."""
+    _, account = one(templates, "Microsoft.Storage/storageAccounts")
+    props = account["properties"]
+    assert props["allowBlobPublicAccess"] is False and props["allowSharedKeyAccess"] is False
+    assert props["minimumTlsVersion"] == "TLS1_2"
+    _, service = one(templates, "Microsoft.Storage/storageAccounts/blobServices")
+    assert service["properties"]["deleteRetentionPolicy"]["enabled"] is True and service["properties"]["isVersioningEnabled"] is True
+    _, container = one(templates, "Microsoft.Storage/storageAccounts/blobServices/containers")
+    assert container["properties"]["publicAccess"] == "None"
+    assert {"BLOB_ACCOUNT_URL", "BLOB_CONTAINER"} <= _env_names(templates)

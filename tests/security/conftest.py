@@ -203,7 +203,8 @@ async def open_harness(data_dir: Path, cleanups: list[Callable[[], Awaitable[Non
             signer = signer or Signer.new()
             keys = KeyServer(signer)
             cleanups.append(_async(keys.close))
-        base.update({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": APP_PASSWORD, "BOT_OPENID_METADATA_URL": keys.metadata_url})
+        base.update({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": APP_PASSWORD, "BOT_OPENID_METADATA_URL": keys.metadata_url,
+                     "MicrosoftAppTenantId": TENANT})  # single-tenant, the default
         factory = OfflineCredentialsFactory()
     else:
         base["ALLOW_ANONYMOUS"] = "1"

@@ -135,15 +135,16 @@ async def test_a_message_naming_no_recipient_is_refused_not_failed(anon: SecureH
     assert anon.standin.activities_in(personal(ADMIN).id) == []
 
 
-@pytest.mark.parametrize("hole", ["no channelId", "a null entity"])
+@pytest.mark.parametrize("hole", ["no channelId", "a null entity", "an entity without a type", "an entity whose type is null"])
 async def test_a_message_botbuilder_cannot_read_is_refused_not_failed(anon: SecureHarness, hole: str) -> None:
     """Found by the generated activities: botbuilder's bot state needs the channel id and its
-    mention handling reads every entity's type; either failed the turn with an ERROR."""
+    mention handling reads every entity's type; each failed the turn with an ERROR."""
     activity = message(ADMIN, TEAM, "my tasks", anon.service_url)
+    holes: dict[str, Any] = {"a null entity": None, "an entity without a type": {}, "an entity whose type is null": {"type": None}}
     if hole == "no channelId":
         del activity["channelId"]
     else:
-        activity["entities"].append(None)
+        activity["entities"].append(holes[hole])
     status, body = await anon.post(activity)
     assert status == 400 and ("channelId" in body["error"] or "entities" in body["error"])
     assert anon.standin.activities_in(TEAM.id) == []

@@ -419,7 +419,7 @@ def test_anonymous_needs_allow_anonymous_and_no_app_id_and_secrets_stay_out_of_r
         Settings.from_env({})
     with pytest.raises(ConfigError):
         Settings.from_env({"MicrosoftAppId": APP_ID})  # no password
-    settings = Settings.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": APP_PASSWORD,
+    settings = Settings.from_env({"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": APP_PASSWORD, "MicrosoftAppType": "MultiTenant",
                                   "COSMOS_ENDPOINT": "https://cosmos.example:443/", "COSMOS_KEY": "cosmos-KEY-S3CR3T"})
     assert not settings.anonymous
     assert APP_PASSWORD not in repr(settings) and "cosmos-KEY-S3CR3T" not in repr(settings)

@@ -79,6 +79,15 @@ UNKNOWN_TENANT = "<unknown>"
 
 
 @dataclass
+class _ServedFile:
+    body: bytes
+    stall_after: int | None
+    status: int
+    chunk: int
+    send_length: bool
+
+
+@dataclass
 class Attempt:
     """One HTTP request received by the stand-in, whatever its outcome."""
 
@@ -372,6 +381,10 @@ class ConnectorStandIn:
         self._seq = itertools.count(1)
         self._id_base = int(time.time() * 1000)
         self._id_counter = itertools.count(1)
+
+        # Files served for Teams-like downloadUrls (serve_file), and every request made for one.
+        self._files: dict[str, _ServedFile] = {}
+        self.file_requests: list[str] = []
 
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -971,7 +984,40 @@ class ConnectorStandIn:
             return web.Response(status=status, headers=headers)
         return web.json_response(body, status=status, headers=headers)
 
+    def serve_file(self, body: bytes, name: str = "file", *, stall_after: int | None = None, status: int = 200,
+                   chunk: int = 64 * 1024, send_length: bool = True) -> str:
+        """A pre-authorised download address for `body`, as Teams gives in a file attachment's
+        `downloadUrl`. `stall_after`: send that many bytes, then nothing until the stand-in stops."""
+        token = uuid.uuid4().hex
+        self._files[token] = _ServedFile(body, stall_after, status, chunk, send_length)
+        return f"{self.service_url}_files/{token}/{name}"
+
+    async def _serve_file(self, request: web.Request) -> web.StreamResponse:
+        self.file_requests.append(request.path)
+        parts = request.path.split("/")
+        served = self._files.get(parts[2]) if len(parts) > 2 else None
+        if served is None:
+            return web.Response(status=404)
+        if served.status != 200:
+            return web.Response(status=served.status)
+        headers = {"Content-Type": "application/octet-stream"}
+        if served.send_length:
+            headers["Content-Length"] = str(len(served.body))
+        response = web.StreamResponse(headers=headers)
+        await response.prepare(request)
+        limit = len(served.body) if served.stall_after is None else served.stall_after
+        for offset in range(0, limit, served.chunk):
+            await response.write(served.body[offset:min(offset + served.chunk, limit)])
+        if served.stall_after is not None:
+            assert self._stopping is not None
+            await self._stopping.wait()  # never finishes: the bot must give up
+            return response
+        await response.write_eof()
+        return response
+
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        if request.path.startswith("/_files/"):
+            return await self._serve_file(request)
         try:
             response = await self._handle(request)
         finally:

@@ -91,7 +91,7 @@ def roster_accounts() -> list[dict[str, Any]]:
 
 def harness_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {"ALLOW_ANONYMOUS": "1", "DATA_DIR": str(tmp_path), "PM_AAD_IDS": PM.aad_object_id, "SCHEDULER": "0",
-            "SEND_INTERVAL": "0", **extra}
+            "SEND_INTERVAL": "0", "DOCUMENTS_DOWNLOAD_HOSTS": "127.0.0.1", **extra}  # files from the stand-in
 
 
 @asynccontextmanager

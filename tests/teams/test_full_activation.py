@@ -11,6 +11,7 @@ from bot.domain.roles import Role
 from tests.support.card_validation import cards_problems
 from tests.support.teams_activities import TeamsUser, card_action
 from tests.teams.conftest import PM, STRANGER, TEAM, Harness
+from tests.teams.documents_flow import accept_all
 from tests.teams.flows import ROLE_HOLDERS, actions_of, click, create_project, setup_values
 
 
@@ -56,6 +57,8 @@ async def drive_to_completion(harness: Harness, project_id: str) -> dict[str, in
         refused += 1
         # Then the confirming role does it from their own view of the card.
         confirmer = holder(spec.confirmers[0])
+        if spec.documents:  # its documents first: uploaded by the confirmer, accepted by the PM
+            await accept_all(harness, project_id, key, confirmer)
         card = await view_for(harness, confirmer, project_id, key, record.rev)
         verbs = actions_of(card)
         verb = "confirm" if "confirm" in verbs else "confirm_on_behalf"

@@ -53,6 +53,12 @@ param cosmosEndpoint string
 @description('Cosmos DB database name.')
 param cosmosDatabase string
 
+@description('Blob endpoint of the documents storage account (BLOB_ACCOUNT_URL); Entra ID, no key.')
+param blobAccountUrl string = ''
+
+@description('Blob container of the documents (BLOB_CONTAINER).')
+param blobContainer string = 'documents'
+
 @description('Application Insights component (same resource group) whose connection string the bot gets.')
 param appInsightsName string
 
@@ -148,6 +154,14 @@ var baseSettings = [
     value: cosmosDatabase
   }
   {
+    name: 'BLOB_ACCOUNT_URL'
+    value: blobAccountUrl
+  }
+  {
+    name: 'BLOB_CONTAINER'
+    value: blobContainer
+  }
+  {
     name: 'GRAPH_ENDPOINT'
     value: graphEndpoint
   }
@@ -175,14 +189,24 @@ var baseSettings = [
   }
   {
     name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
-    secretRef: 'appinsights-connection-string'
+    secretRef: 'appinsights-connection-string' // checkov:skip=CKV_SECRET_6: the name of a Container App secret (a Key Vault reference), not a secret value
+  }
+  {
+    name: 'LOG_FORMAT'
+    value: 'json'
+  }
+  {
+    // One send budget for the deployment: every replica and the job keep 1/SEND_SHARES of
+    // Teams' limits, so their sum stays inside them (README "One send budget").
+    name: 'SEND_SHARES'
+    value: string(maxReplicas + 1)
   }
 ]
 
 var passwordSettings = useAppPassword ? [
   {
     name: 'MicrosoftAppPassword'
-    secretRef: 'microsoft-app-password'
+    secretRef: 'microsoft-app-password' // checkov:skip=CKV_SECRET_6: the name of a Container App secret (a Key Vault reference), not a secret value
   }
 ] : []
 
@@ -284,7 +308,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             {
               type: 'Readiness'
               httpGet: {
-                path: '/healthz'
+                path: '/readyz'
                 port: port
                 scheme: 'HTTP'
               }
