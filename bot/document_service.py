@@ -119,7 +119,7 @@ class DocumentService:
     may_review = staticmethod(may_review)
 
     def missing(self, project: Project, key: str) -> list[DocumentSpec]:
-        return missing_documents(project.documents, key, spec_of(self.activation.library, key).documents)
+        return missing_documents(project.documents, key, spec_of(self.activation.library, key, project).documents)
 
     # -- where a file goes --------------------------------------------------------------
     async def open_slots(self, actor: Actor) -> list[Slot]:
@@ -137,7 +137,7 @@ class DocumentService:
         for task_key, record in project.tasks.items():
             if (key is not None and task_key != key) or not record.state.is_open:
                 continue
-            spec = spec_of(self.activation.library, task_key)
+            spec = spec_of(self.activation.library, task_key, project)
             if not spec.documents or not self.may_upload(actor, project, spec):
                 continue
             for document in spec.documents:
@@ -151,7 +151,7 @@ class DocumentService:
         project = await self.activation.load(project_id)
         if project is None or key not in project.tasks:
             raise DocumentRefused(Problem.CLOSED)
-        spec = spec_of(self.activation.library, key)
+        spec = spec_of(self.activation.library, key, project)
         document = next((d for d in spec.documents if d.id == document_id), None)
         if document is None:
             raise DocumentRefused(Problem.CLOSED)
@@ -354,7 +354,7 @@ class DocumentService:
         upload = next((u for u in project.documents if u.upload_id == upload_id), None)
         if upload is None:
             raise DocumentRefused(Problem.CLOSED)
-        if not (self.may_review(actor, project) or self.may_upload(actor, project, spec_of(self.activation.library, upload.task_key))):
+        if not (self.may_review(actor, project) or self.may_upload(actor, project, spec_of(self.activation.library, upload.task_key, project))):
             raise DocumentRefused(Problem.NOT_ALLOWED)
         return project, upload
 

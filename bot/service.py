@@ -256,8 +256,8 @@ class ActivationService:
                 return TaskDecision(None, "tenant")
             now = self.clock()
             if action in (Action.CONFIRM, Action.CONFIRM_ON_BEHALF) and key in project.tasks and decide(
-                    actor, action, project, spec_of(self.library, key)) and missing_documents(
-                    project.documents, key, spec_of(self.library, key).documents):
+                    actor, action, project, spec_of(self.library, key, project)) and missing_documents(
+                    project.documents, key, spec_of(self.library, key, project).documents):
                 return TaskDecision(None, "documents_missing")  # its required documents are not all accepted yet
             try:
                 change = apply_task_action(project, self.library, actor=actor, action=action, key=key, now=now,

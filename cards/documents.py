@@ -256,7 +256,7 @@ def document_outbox_card(project: Project, library: PlaybookLibrary, item: Outbo
     upload = next((u for u in project.documents if u.upload_id == item.params.get("upload")), None)
     if upload is None or upload.task_key not in project.tasks:
         return None
-    spec = spec_of(library, upload.task_key)
+    spec = spec_of(library, upload.task_key, project)
     document = next((d for d in spec.documents if d.id == upload.document_id), None)
     if document is None:
         return None
@@ -274,7 +274,7 @@ def document_status_lines(project: Project, library: PlaybookLibrary, language: 
     for key, record in project.tasks.items():
         if not record.state.is_open:
             continue
-        spec = spec_of(library, key)
+        spec = spec_of(library, key, project)
         missing, pending = [], 0
         for document in spec.documents:
             newest = latest(project.documents, key, document.id)

@@ -153,7 +153,7 @@ class DocumentEdge:
         """The card the click came from, redrawn: the task card (its data names the task) or the review card."""
         if key:
             return await self.task_card(turn_context, project.id, key, notice)
-        spec = spec_of(self.service.activation.library, upload.task_key)
+        spec = spec_of(self.service.activation.library, upload.task_key, project)
         document = next(d for d in spec.documents if d.id == upload.document_id)
         view = review_view(project, upload, spec.title.get(language), document.title.get(language), language, notice=notice)
         return review_card(replace(view, can_review=can_review))
