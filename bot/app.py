@@ -31,6 +31,7 @@ from bot.scheduled import ScheduledWork, Scheduler
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import Store
 from bot.storage.sqlite_store import SqliteStore
+from bot.storage.staff import StaffDirectory
 from bot.teams.handler import ActivationBot
 from bot.teams.messenger import BotbuilderMessenger
 from bot.teams.signing_keys import SigningKeysUnavailable
@@ -135,6 +136,8 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         deliver_soon=delivery.deliver_soon,
         clock=clock,
         export_link=export_link,
+        staff=StaffDirectory(store, settings_pms=settings.pm_aad_ids, settings_admins=settings.bot_admin_aad_ids,
+                             staff_tenant=settings.staff_tenant_id),
     )
     adapter.on_turn_error = _on_turn_error
     return Runtime(settings, library, store, service, adapter, bot, delivery, scheduler, clock, graph)

@@ -40,6 +40,17 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("foc", re.compile(r"^(foc|fecha foc)(?: (.+))?$")),
     ("port_date", re.compile(r"^(port date|portabilidad|fecha de portabilidad)(?: (.+))?$")),
 ]
+# -- issue 15 (cross-organisation): staff management and guest links; plain patterns, to port
+# into the command table at merge. The argument is the rest of the line (role, UPN, code).
+_PATTERNS += [
+    ("staff_add", re.compile(r"^(?:staff add|personal agregar) (pm|admin) (\S+)$")),
+    ("staff_remove", re.compile(r"^(?:staff remove|personal quitar) (\S+)$")),
+    ("staff", re.compile(r"^(staff|personal)$")),
+    ("link_redeem", re.compile(r"^(?:link|vincular) ([a-z0-9-]{4,40})$")),
+    ("link", re.compile(r"^(link|vincular)$")),
+]
+CROSSORG_COMMANDS = frozenset({"staff", "staff_add", "staff_remove", "link", "link_redeem"})
+# -- end of issue 15's block
 _ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?: (confirm|confirmar|yes|si))?$")
 
 
@@ -53,6 +64,8 @@ def parse_command(text: str | None) -> Command:
             return Command(name, argument=match.group(2))
         if name in ("foc", "port_date"):
             return _dated(name, match.group(2) or "")
+        if name in ("staff_add", "staff_remove", "link_redeem"):  # issue 15: "<role> <upn>", "<upn>", "<code>"
+            return Command(name, argument=" ".join(match.groups()))
         return Command(name)
     return Command("unknown", argument=folded[:80])
 

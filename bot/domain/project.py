@@ -44,13 +44,17 @@ class Person:
     id: str
     name: str
     teams_id: str | None = None
+    tenant_id: str = ""  # their home tenant; "" (documents before issue 15): the project's host tenant
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "teamsId": self.teams_id}
+        body: dict[str, Any] = {"id": self.id, "name": self.name, "teamsId": self.teams_id}
+        if self.tenant_id:
+            body["tenantId"] = self.tenant_id
+        return body
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Person:
-        return Person(id=data["id"], name=data["name"], teams_id=data.get("teamsId"))
+        return Person(id=data["id"], name=data["name"], teams_id=data.get("teamsId"), tenant_id=data.get("tenantId") or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +357,19 @@ class Project:
     @property
     def pm_ids(self) -> tuple[str, ...]:
         return tuple(p.id for p in self.people.get(Role.PROVIDER_PM, []))
+
+    def home_tenant(self, person: Person) -> str:
+        """A person's home tenant: their own, or the host's for people recorded before issue 15."""
+        return person.tenant_id or self.tenant_id
+
+    def tenants(self) -> frozenset[str]:
+        """The host tenant and every assigned person's home tenant."""
+        return frozenset({self.tenant_id, *(self.home_tenant(p) for ps in self.people.values() for p in ps)})
+
+    def roles_of_in(self, tenant_id: str, person_id: str) -> frozenset[Role]:
+        """The roles of the person (home tenant, object id): an id from another tenant holds none."""
+        return frozenset(role for role, people in self.people.items()
+                         if any(p.id == person_id and self.home_tenant(p) == tenant_id for p in people))
 
     # -- tasks ------------------------------------------------------------------------
     def included_specs(self, library: PlaybookLibrary) -> list[tuple[Playbook, TaskSpec]]:
