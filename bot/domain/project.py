@@ -90,13 +90,17 @@ class CardCopy:
 
     conversation_id: str
     activity_id: str
+    tenant_id: str = ""  # the conversation's tenant when not the host's (a customer's own 1:1 chat)
 
     def to_dict(self) -> dict[str, str]:
-        return {"conversationId": self.conversation_id, "activityId": self.activity_id}
+        body = {"conversationId": self.conversation_id, "activityId": self.activity_id}
+        if self.tenant_id:
+            body["tenantId"] = self.tenant_id
+        return body
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> CardCopy:
-        return CardCopy(conversation_id=data["conversationId"], activity_id=data["activityId"])
+        return CardCopy(conversation_id=data["conversationId"], activity_id=data["activityId"], tenant_id=data.get("tenantId") or "")
 
 
 def task_key(playbook_id: str, task_id: str) -> str:
@@ -145,7 +149,8 @@ class TaskRecord:
             "onBehalf": self.on_behalf,
             "blockedReason": self.blocked_reason,
             "blockedSince": blocked.isoformat() if blocked else None,
-            "cardCopies": [{"conversationId": c.conversation_id, "activityId": c.activity_id}
+            "cardCopies": [{"conversationId": c.conversation_id, "activityId": c.activity_id,
+                            **({"tenantId": c.tenant_id} if c.tenant_id else {})}
                            for c in self.card_copies] if self.card_copies else [],
         }
 
@@ -166,7 +171,7 @@ class TaskRecord:
             bool(get("onBehalf")),
             get("blockedReason"),
             _from_iso(blocked) if blocked else None,
-            tuple(CardCopy(c["conversationId"], c["activityId"]) for c in copies) if copies else (),
+            tuple(CardCopy(c["conversationId"], c["activityId"], c.get("tenantId") or "") for c in copies) if copies else (),
         )
 
 

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity
 
 from bot.commands import Command
@@ -28,7 +27,7 @@ from bot.domain.text import Language
 from bot.domain.transitions import Refused
 from bot.service import ActivationService
 from bot.storage.staff import LINK_CODE_LIFETIME, LinkRefusal, StaffDirectory, StaffMember, StaffRole
-from bot.teams.members import MemberLookup, conversation_tenants, member_from
+from bot.teams.members import MemberLookup, channel_members, conversation_tenants, member_from
 from cards.base import card, plain, text
 from cards.staff import (
     CUSTOMER_ROLES,
@@ -133,22 +132,15 @@ class CrossOrg:
         if _personal(turn_context):
             return []
         tenant = _host_tenant(turn_context)
-        found: list[Member] = []
-        token: str | None = None
         try:
-            while True:
-                page = await TeamsInfo.get_paged_members(turn_context, token, 200)
-                for account in page.members or []:
-                    raw = dict(account.serialize(), **(account.additional_properties or {}))
-                    member = member_from(raw, tenant)
-                    self.lookup.remember(tenant, member)
-                    found.append(member)
-                token = page.continuation_token
-                if not token:
-                    return found
+            raws = await channel_members(turn_context)
         except Exception as error:  # noqa: BLE001 - a card without candidates still works by UPN
             log.info("members unavailable: %s", type(error).__name__)
-            return found
+            return []
+        found = [member_from(raw, tenant) for raw in raws]
+        for member in found:
+            self.lookup.remember(tenant, member)
+        return found
 
     # -- link codes -----------------------------------------------------------------------
     async def _link_code(self, turn_context: TurnContext, actor: Actor, language: Language) -> Activity | str:

@@ -43,7 +43,7 @@ from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import ConcurrencyConflict, StorageError
 from bot.storage.staff import StaffDirectory
 from bot.teams.crossorg import CROSSORG_VERBS, SHARED_EVENTS, CrossOrg
-from bot.teams.members import ActorResolver, IdentityRefusal, MemberLookup, is_shared_channel, member_from
+from bot.teams.members import ActorResolver, IdentityRefusal, MemberLookup, channel_members, is_shared_channel, member_from
 from cards.base import card, plain, text
 from cards.dates import format_date
 from cards.digest import digest_card
@@ -488,8 +488,16 @@ class ActivationBot(TeamsActivityHandler):
         teamsChannelId, which Teams sends in every channel)."""
         members: list[RosterMember] = []
         token: str | None = None
-        # A shared channel's people are its own members, not the host team's (issue 15).
-        team_id = None if is_shared_channel(turn_context.activity) else self._target(turn_context).team_id
+        if is_shared_channel(turn_context.activity):  # its people are its own members, not the host team's (issue 15)
+            try:
+                shared = [member_from(raw, tenant_of(turn_context.activity)) for raw in await channel_members(turn_context)]
+            except Exception as error:  # noqa: BLE001 - a chat without a roster still gets a form
+                log.info("roster unavailable: %s", type(error).__name__)
+                shared = []
+            for member in shared:
+                self.members.remember(tenant_of(turn_context.activity), member)
+            return [RosterMember(m.key.object_id, m.name, m.teams_id) for m in shared if m.key.object_id]
+        team_id = self._target(turn_context).team_id
         try:
             while True:
                 page = await (TeamsInfo.get_paged_team_members(turn_context, team_id, token, 200) if team_id

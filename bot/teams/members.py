@@ -95,6 +95,23 @@ class MemberLookup:
         return found
 
 
+async def channel_members(turn_context: TurnContext) -> list[dict[str, Any]]:
+    """The conversation's own members (a shared channel's include other tenants' people, each with
+    their tenantId), as member API JSON, through the paged members API of its conversation id."""
+    connector = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+    if connector is None:
+        return []
+    conversation_id = turn_context.activity.conversation.id.split(";messageid=")[0]
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        page = await connector.conversations.get_teams_conversation_paged_members(conversation_id, 200, token)
+        found += [dict(m.serialize(), **(m.additional_properties or {})) for m in page.members or []]
+        token = page.continuation_token
+        if not token:
+            return found
+
+
 class ActorResolver:
     def __init__(self, staff: StaffDirectory, lookup: MemberLookup) -> None:
         self.staff = staff
