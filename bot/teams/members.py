@@ -40,7 +40,9 @@ def conversation_tenants(activity: Activity) -> tuple[str, str]:
     """(conversation.tenantId, channelData.tenant.id), lower case, "" where absent."""
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = channel_data.get("tenant") if isinstance(channel_data.get("tenant"), dict) else {}
-    conversation = str(getattr(activity.conversation, "tenant_id", None) or "").lower()
+    account = activity.conversation
+    extra = getattr(account, "additional_properties", None) or {}  # Teams sends tenantId; msrest maps tenantID
+    conversation = str(getattr(account, "tenant_id", None) or extra.get("tenantId") or "").lower()
     return conversation, str((tenant or {}).get("id") or "").lower()
 
 
