@@ -24,6 +24,7 @@ from bot.domain.roles import Role
 from bot.domain.schedule import Health
 from bot.domain.text import LocalizedText, Plural, parse_language
 from bot.graph.licensing import SECTIONS, UncheckedReason
+from bot.storage.staff import LinkRefusal, StaffRole
 from cards.reminder import ReminderLine, reminder_card
 from cards.setup import created_text
 
@@ -143,6 +144,8 @@ DYNAMIC: dict[str, list[str]] = {
     "licences.unchecked.{}": list(get_args(UncheckedReason)),
     "licences.tenant.{}": list(SECTIONS),
     "role.{}": [r.value for r in Role],
+    "link.{}": [r.value for r in LinkRefusal],  # issue 15
+    "staff.role.{}": [r.value for r in StaffRole],
 }
 USES = _uses()
 

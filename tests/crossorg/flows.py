@@ -12,9 +12,12 @@ from tests.teams.conftest import PM, SALES, SUPPORT, TECH, Harness
 from tests.teams.flows import setup_values
 
 
-def values(customer: str = "Contoso", **roles: TeamsUser) -> dict[str, Any]:
+def values(customer: str = "Contoso", *, provider_roles: bool = True, **roles: TeamsUser) -> dict[str, Any]:
+    """The set-up form's values: the customer's roles held by Cam and Ada, the provider's by its
+    people (left empty where they are not in the channel: `provider_roles=False`)."""
+    provider = {"sales_rep": SALES, "support_lead": SUPPORT, "technician": TECH} if provider_roles else {}
     chosen = {"customer_global_admin": CAM, "customer_admin": CAM, "customer_primary_contact": ADA,
-              "authorized_signer": ADA, "sales_rep": SALES, "support_lead": SUPPORT, "technician": TECH, **roles}
+              "authorized_signer": ADA, **provider, **roles}
     form = setup_values("cloud_voice_teams", porting=False, customer=customer)
     for key in [k for k in form if k.startswith("role_")]:
         form[key] = chosen[key[5:]].aad_object_id if key[5:] in chosen else ""
