@@ -144,7 +144,7 @@ async def test_a_failed_member_lookup_in_a_shared_channel_is_refused(harness: Ha
     reference_logged(caplog, body_text(body))
     assert await state_of(harness, project.id, key) == "ready"
     harness.standin.clear_faults()
-    status, body = await harness.post(click(CAM, SHARED, "confirm", await data_for(harness, project.id, key), harness))
+    _, body = await harness.post(click(CAM, SHARED, "confirm", await data_for(harness, project.id, key), harness))
     assert body["type"] == "application/vnd.microsoft.card.adaptive"  # and once the API answers again, it works
     assert await state_of(harness, project.id, key) == "done"
 
