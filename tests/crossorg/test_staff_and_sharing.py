@@ -157,3 +157,14 @@ async def test_unsharing_the_channel_is_said_in_it(harness: Harness) -> None:
     await harness.post(channel_event(PM, PROVIDER_TEAM, "channelUnshared", harness,
                                      unsharedFromTeams=shared_with_customer()["sharedWithTeams"]))
     assert "no longer shared with Contoso IT" in texts(harness, PROVIDER_TEAM.id)[-1]
+
+
+def test_the_manifest_declares_shared_channel_support_and_the_channel_member_permission() -> None:
+    import json
+    from pathlib import Path
+
+    manifest = json.loads((Path(__file__).parents[2] / "deploy/appPackage/manifest.template.json").read_text())
+    assert float(manifest["manifestVersion"]) >= 1.25  # supportsChannelFeatures exists from v1.25
+    assert manifest["supportsChannelFeatures"] == "tier1"
+    rsc = manifest["authorization"]["permissions"]["resourceSpecific"]
+    assert {"name": "ChannelMember.Read.Group", "type": "Application"} in rsc
