@@ -302,7 +302,7 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "staff.guest_refused": _("{name} es un invitado en esta organización: un invitado no pasa a ser personal por su "
                              "correo ni su UPN. Esa persona debe vincular su identidad de invitado con **vincular**.",
                              "{name} is a guest in this organization: a guest never becomes staff by e-mail or UPN. "
-                             "They link their guest identity with **link** instead."),
+                             "They link their guest identity with **link** instead. (ref. {ref})"),
     "staff.admin_only": _("Solo un administrador del bot puede gestionar el personal.", "Only a bot admin can manage the staff."),
     "staff.usage": _("Use **personal** para ver la lista, **personal agregar pm|admin UPN** o **personal quitar UPN**.",
                      "Use **staff** to see the list, **staff add pm|admin UPN** or **staff remove UPN**."),
@@ -312,8 +312,8 @@ STRINGS: dict[str, LocalizedText | Plural] = {
                         "donde usted es invitado. El código sirve una vez y vence en {minutes} minutos.",
                         "Type **link {code}** in your 1:1 chat with the bot in the customer's organization, where you "
                         "are a guest. The code works once and expires in {minutes} minutes."),
-    "link.not_staff": _("Solo el personal del proveedor, desde su propia organización, puede pedir un código de vinculación.",
-                        "Only provider staff, in their own organization, can ask for a link code."),
+    "link.not_staff": _("Solo el personal del proveedor, desde su propia organización, puede pedir un código de vinculación. (ref. {ref})",
+                        "Only provider staff, in their own organization, can ask for a link code. (ref. {ref})"),
     "link.done": _("Listo: aquí actúa como {name}, personal del proveedor.", "Done: here you act as {name}, provider staff."),
     "link.unknown": _("Ese código no existe. Pida uno nuevo con **link** en su chat con el bot en su propia organización. (ref. {ref})",
                       "That code doesn't exist. Ask for a new one with **link** in your chat with the bot in your own "

@@ -98,8 +98,9 @@ class CrossOrg:
         if member is None:
             return t("staff.not_found", language, who=plain(who[:80]))
         if member.kind is MemberKind.GUEST:
-            log.warning("staff add of guest %s refused (ref %s)", member.key.encode(), _reference())
-            return t("staff.guest_refused", language, name=plain(member.name))
+            reference = _reference()
+            log.warning("staff add of guest %s refused (ref %s)", member.key.encode(), reference)
+            return t("staff.guest_refused", language, name=plain(member.name), ref=reference)
         added = await self.staff.add(StaffMember(member.key, member.name, role, member.upn))
         log.info("staff %s: %s made %s by %s", "added" if added else "unchanged", member.key.encode(), role, actor.key.encode())
         return t("staff.added" if added else "staff.already", language, name=plain(member.name), role=t(f"staff.role.{role}", language))
@@ -147,8 +148,9 @@ class CrossOrg:
         if not _personal(turn_context):
             return t("link.personal_only", language)
         if not actor.is_staff_pm or actor.via_guest is not None or actor.kind is MemberKind.GUEST:
-            log.warning("link code refused for %s (ref %s): not staff in their own tenant", actor.key.encode(), _reference())
-            return t("link.not_staff", language)
+            reference = _reference()
+            log.warning("link code refused for %s (ref %s): not staff in their own tenant", actor.key.encode(), reference)
+            return t("link.not_staff", language, ref=reference)
         code = await self.staff.new_link_code(actor.key, self.clock())
         return _reply(link_code_card(code, int(LINK_CODE_LIFETIME.total_seconds() // 60), language))
 
