@@ -138,6 +138,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         export_link=export_link,
         staff=StaffDirectory(store, settings_pms=settings.pm_aad_ids, settings_admins=settings.bot_admin_aad_ids,
                              staff_tenant=settings.staff_tenant_id),
+        graph=graph,
     )
     adapter.on_turn_error = _on_turn_error
     return Runtime(settings, library, store, service, adapter, bot, delivery, scheduler, clock, graph)

@@ -161,6 +161,17 @@ class StaffDirectory:
         log.info("guest identity %s linked to staff %s", guest.encode(), staff.encode())
         return staff
 
+    async def link_from_directory(self, guest: PersonKey, staff: PersonKey, now: datetime) -> bool:
+        """Link a guest whose home identity the directory itself named (Graph `originTenantInfo`),
+        if that identity is staff; False otherwise (nothing written)."""
+        if StaffRole.PM not in await self.roles_of(staff) or staff == guest:
+            return False
+        await self.store.write_document(user_key("staff-link", guest.tenant_id, guest.object_id),
+                                        {"tenantId": staff.tenant_id, "objectId": staff.object_id, "linkedAt": now.isoformat(),
+                                         "via": "originTenantInfo"})
+        log.info("guest identity %s linked to staff %s through the directory", guest.encode(), staff.encode())
+        return True
+
 
 def normalise_code(code: str) -> str:
     return "".join(c for c in code.upper() if c.isalnum())[:32]

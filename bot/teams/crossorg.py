@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity
@@ -25,6 +25,7 @@ from bot.domain.project import Person
 from bot.domain.roles import Role
 from bot.domain.text import Language
 from bot.domain.transitions import Refused
+from bot.graph.errors import GraphError
 from bot.service import ActivationService
 from bot.storage.staff import LINK_CODE_LIFETIME, LinkRefusal, StaffDirectory, StaffMember, StaffRole
 from bot.teams.members import MemberLookup, channel_members, conversation_tenants, member_from
@@ -61,9 +62,16 @@ def _host_tenant(turn_context: TurnContext) -> str:
     return data or conversation
 
 
+class GuestOrigins(Protocol):
+    """What linking needs from Microsoft Graph (bot.graph.client.GraphClient implements it)."""
+
+    async def origin_of_guest(self, tenant_id: str, user_id: str) -> tuple[str, str] | None: ...
+
+
 class CrossOrg:
     def __init__(self, service: ActivationService, staff: StaffDirectory, lookup: MemberLookup,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], graph: GuestOrigins | None = None) -> None:
+        self.graph = graph  # with Microsoft Graph: guests link through originTenantInfo, no code needed
         self.service = service
         self.staff = staff
         self.lookup = lookup
@@ -147,12 +155,30 @@ class CrossOrg:
     async def _link_code(self, turn_context: TurnContext, actor: Actor, language: Language) -> Activity | str:
         if not _personal(turn_context):
             return t("link.personal_only", language)
+        if not actor.is_staff_pm and self.graph is not None:
+            linked = await self._link_through_graph(turn_context, actor, language)
+            if linked is not None:
+                return linked
         if not actor.is_staff_pm or actor.via_guest is not None or actor.kind is MemberKind.GUEST:
             reference = _reference()
             log.warning("link code refused for %s (ref %s): not staff in their own tenant", actor.key.encode(), reference)
             return t("link.not_staff", language, ref=reference)
         code = await self.staff.new_link_code(actor.key, self.clock())
         return _reply(link_code_card(code, int(LINK_CODE_LIFETIME.total_seconds() // 60), language))
+
+    async def _link_through_graph(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
+        """A guest typing `link` with Graph configured: the directory's `originTenantInfo` names
+        their home identity; linked when that is staff. None when Graph cannot tell."""
+        assert self.graph is not None
+        guest = actor.key
+        try:
+            origin = await self.graph.origin_of_guest(guest.tenant_id, guest.object_id)
+        except GraphError as error:
+            log.info("originTenantInfo of %s unavailable: %s", guest.encode(), type(error).__name__)
+            return None
+        if origin is None or not await self.staff.link_from_directory(guest, PersonKey.of(*origin), self.clock()):
+            return None
+        return t("link.done", language, name=plain(actor.name))
 
     async def _redeem(self, turn_context: TurnContext, actor: Actor, language: Language, code: str) -> str:
         if not _personal(turn_context):

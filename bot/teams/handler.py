@@ -42,7 +42,7 @@ from bot.domain.transitions import Refused
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import ConcurrencyConflict, StorageError
 from bot.storage.staff import StaffDirectory
-from bot.teams.crossorg import CROSSORG_VERBS, SHARED_EVENTS, CrossOrg
+from bot.teams.crossorg import CROSSORG_VERBS, SHARED_EVENTS, CrossOrg, GuestOrigins
 from bot.teams.members import ActorResolver, IdentityRefusal, MemberLookup, channel_members, is_shared_channel, member_from
 from cards.base import card, plain, text
 from cards.dates import format_date
@@ -131,6 +131,7 @@ class ActivationBot(TeamsActivityHandler):
         clock: Callable[[], datetime],
         export_link: Callable[[str, str], Awaitable[str]],
         staff: StaffDirectory | None = None,
+        graph: GuestOrigins | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -138,7 +139,7 @@ class ActivationBot(TeamsActivityHandler):
         self.members = MemberLookup()
         self.staff = staff or StaffDirectory(service.store, settings_pms=frozenset(), settings_admins=frozenset())
         self.resolver = ActorResolver(self.staff, self.members)
-        self.crossorg = CrossOrg(service, self.staff, self.members, clock)
+        self.crossorg = CrossOrg(service, self.staff, self.members, clock, graph)
         # A dialog belongs to the person who started it: its state is kept per person in each
         # conversation (thread), so others there keep using the bot and cannot end it.
         self.dialog_state = dialog_state
