@@ -340,7 +340,6 @@ STRINGS: dict[str, LocalizedText | Plural] = {
                            "cuando se hayan unido.",
                            "I don't see anyone from the other organization in the channel yet. Open this card again "
                            "once they have joined."),
-    "shared.nobody": _("(nadie)", "(nobody)"),
     "shared.assign": _("Asignar", "Assign"),
     "shared.assigned": plural("Asigné {n} rol.", "Asigné {n} roles.", "I assigned {n} role.", "I assigned {n} roles."),
     "shared.unshared": _("Este canal ya no se comparte con {teams}. Sus personas conservan sus roles, pero ya no ven "
