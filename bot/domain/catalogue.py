@@ -300,7 +300,7 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "staff.not_found": _("No encontré a «{who}» en esta conversación. Escriba su UPN tal como aparece en Teams.",
                          "I couldn't find '{who}' in this conversation. Type their UPN as Teams shows it."),
     "staff.guest_refused": _("{name} es un invitado en esta organización: un invitado no pasa a ser personal por su "
-                             "correo ni su UPN. Esa persona debe vincular su identidad de invitado con **vincular**.",
+                             "correo ni su UPN. Esa persona debe vincular su identidad de invitado con **vincular**. (ref. {ref})",
                              "{name} is a guest in this organization: a guest never becomes staff by e-mail or UPN. "
                              "They link their guest identity with **link** instead. (ref. {ref})"),
     "staff.admin_only": _("Solo un administrador del bot puede gestionar el personal.", "Only a bot admin can manage the staff."),
