@@ -92,7 +92,8 @@ def _handled_once(activity: Activity) -> bool:
         return False
     if isinstance(activity.value, dict):
         return activity.value.get("verb") == SETUP_VERB
-    typed = TurnContext.remove_recipient_mention(activity) if activity.recipient is not None else activity.text
+    # botbuilder's mention removal fails on a message without text that mentions the bot.
+    typed = TurnContext.remove_recipient_mention(activity) if activity.recipient is not None and activity.text else activity.text
     return parse_command((typed or "").strip()).name in ONCE_COMMANDS
 
 
@@ -280,7 +281,7 @@ class ActivationBot(TeamsActivityHandler):
         if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh", *CROSSORG_VERBS):
             await self._submit_fallback(turn_context, activity.value)
             return
-        text = (TurnContext.remove_recipient_mention(activity) or "").strip()
+        text = ((TurnContext.remove_recipient_mention(activity) if activity.text else "") or "").strip()
         command = parse_command(text)
         # Dialogs are kept per sender: a message naming nobody has none (and cannot start one).
         sender = activity.from_property.id if activity.from_property else None

@@ -155,3 +155,13 @@ async def test_another_tenants_member_outside_a_shared_channel_is_refused(harnes
     answer = texts(harness, PROVIDER_TEAM.id)[-1]
     assert REFUSED in answer
     reference_logged(caplog, answer)
+
+
+async def test_a_message_mentioning_the_bot_without_text_is_answered(harness: Harness) -> None:
+    """Found by the generated-activities test: a mention entity of the bot and no text made
+    botbuilder's mention removal raise (an ERROR and no answer)."""
+    activity = say(CAM, SHARED, "status", harness)
+    activity.pop("text")
+    status, _ = await harness.post(activity)
+    assert status in (200, 201)
+    assert texts(harness, SHARED.id), "no answer"
