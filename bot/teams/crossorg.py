@@ -241,6 +241,8 @@ class CrossOrg:
     async def channel_event(self, turn_context: TurnContext, event: str, language: Language) -> None:
         activity = turn_context.activity
         channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        for account in [*(activity.members_added or []), *(activity.members_removed or [])]:
+            self.lookup.forget(_host_tenant(turn_context), str(getattr(account, "id", "") or ""))
         project_id = await self.service.project_for_conversation(activity.conversation.id)
         log.info("%s in conversation of project %s", event, project_id or "(none)")
         if project_id is None or event not in ("channelShared", "channelUnshared"):

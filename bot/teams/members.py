@@ -73,6 +73,10 @@ class MemberLookup:
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
 
+    def forget(self, conversation_tenant: str, teams_id: str) -> None:
+        """A member joined or left: ask the member API again next time."""
+        self._cache.pop((conversation_tenant, teams_id), None)
+
     def cached(self, conversation_tenant: str, teams_id: str) -> Member | None:
         hit = self._cache.get((conversation_tenant, teams_id))
         return hit[1] if hit and hit[0] > self.clock() else None

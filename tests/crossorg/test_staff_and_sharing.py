@@ -168,3 +168,16 @@ def test_the_manifest_declares_shared_channel_support_and_the_channel_member_per
     assert manifest["supportsChannelFeatures"] == "tier1"
     rsc = manifest["authorization"]["permissions"]["resourceSpecific"]
     assert {"name": "ChannelMember.Read.Group", "type": "Application"} in rsc
+
+
+async def test_a_member_who_left_the_shared_channel_is_asked_about_again(harness: Harness) -> None:
+    from tests.crossorg.conftest import SHARED
+
+    await create_in(harness, SHARED)
+    await harness.post(say(UMA, SHARED, "status", harness))  # known (cached) as a member
+    harness.standin.set_roster([*PROVIDER_MEMBERS, account(CAM), account(ADA)], conversation_id=SHARED.id)
+    event = shared(SHARED, channel_event(PM, SHARED, "channelMemberRemoved", harness))
+    event["membersRemoved"] = [{"id": UMA.teams_id, "aadObjectId": UMA.aad_object_id}]
+    await harness.post(event)
+    await harness.post(say(UMA, SHARED, "status", harness))
+    assert "couldn't confirm who you are" in texts(harness, SHARED.id)[-1]
