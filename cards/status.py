@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.domain.catalogue import t
 from bot.domain.text import Language
-from cards.base import Card, Element, card, facts, heading, plain, text, title
+from cards.base import Card, Element, bullets, card, facts, heading, plain, text, title
 from cards.dates import format_date
 from cards.views import StatusView, TaskLine
 
@@ -40,6 +40,8 @@ def status_card(view: StatusView) -> Card:
     body += task_section(t("status.waiting_customer", lang), view.waiting_customer, lang)
     body += task_section(t("status.waiting_provider", lang), view.waiting_provider, lang)
     body += task_section(t("status.milestones", lang), view.milestones, lang)
+    if view.questions:
+        body += [heading(t("question.open", lang)), bullets(view.questions)]
     return card(body, fallback_text=t("status.title", lang, customer=view.customer_name))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.domain.authorization import Action
 from bot.domain.catalogue import t
 from cards.base import Card, bullets, card, execute, facts, heading, open_url, show_card, text, title
+from cards.plan import pm_menu_actions, thread_blocks
 from cards.views import TaskView
 
 MAX_ACTIONS = 5
@@ -48,6 +49,8 @@ def task_card(view: TaskView) -> Card:
         body += [heading(t("task.guidance", lang)), bullets(view.guidance)]
     if view.checks:
         body += [heading(t("task.checks", lang)), bullets(view.checks)]
+    if view.plan is not None:
+        body += thread_blocks(view.plan)
     data = action_data(view)
     actions = []
     for action in view.actions:
@@ -66,6 +69,8 @@ def task_card(view: TaskView) -> Card:
         else:
             style = "positive" if action in (Action.CONFIRM, Action.CONFIRM_ON_BEHALF) else None
             actions.append(execute(action.value, t(_LABEL_KEY[action], lang), data, style=style))
+    if view.plan is not None:  # the PM menu and "Ask a question" (cards/plan.py)
+        actions += pm_menu_actions(view.plan)
     if not view.actions and view.state.value in ("ready", "reopened", "blocked"):
         body.append(text(t("task.readonly", lang), subtle=True))
     # Teams shows at most 5 actions: links fill what the task actions leave, the rest go in the body.

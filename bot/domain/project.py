@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any, Literal
 
+from bot.domain.plan_model import PlanState
 from bot.domain.playbook import Condition, Playbook, PlaybookLibrary, TaskSpec
 from bot.domain.roles import Role
 from bot.domain.text import Language, parse_language
@@ -232,6 +233,8 @@ class OutboxKind(StrEnum):
     COMPLETION_REPORT = "completion_report"
     UNREACHABLE_NOTICE = "unreachable_notice"  # to a PM: someone cannot be reached
     LICENCE_CHECK = "licensing_check"  # a job: reads the tenant's licences through Graph
+    PLAN_CHANGED = "plan_changed"  # to a person: a PM changed a task of theirs (bot/domain/plan.py)
+    QUESTION = "question"  # to a person: a question (or its answer) on a task (bot/domain/questions.py)
 
     @property
     def is_job(self) -> bool:
@@ -337,6 +340,7 @@ class Project:
     next_reminder_at: datetime | None = None
     outbox_lease_owner: str | None = None  # the bot instance delivering this outbox now
     outbox_lease_until: datetime | None = None
+    pm_plan: PlanState = field(default_factory=PlanState)  # the PM's plan changes and task questions
 
     # -- who is who -------------------------------------------------------------------
     def roles_of(self, person_id: str) -> frozenset[Role]:
@@ -436,6 +440,7 @@ class Project:
             # Derived fields the stores index for listing queries.
             "outboxCount": len(self.outbox),
             "active": self.completed_at is None,
+            "pmPlan": self.pm_plan.to_dict(),
         }
 
     @staticmethod
@@ -471,6 +476,7 @@ class Project:
             next_reminder_at=_parse_dt(data.get("nextReminderAt")),
             outbox_lease_owner=(data.get("outboxLease") or {}).get("owner"),
             outbox_lease_until=_parse_dt((data.get("outboxLease") or {}).get("until")),
+            pm_plan=PlanState.from_dict(data.get("pmPlan")),
         )
 
 

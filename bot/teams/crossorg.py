@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity
 
-from bot.commands import Command
+from bot.commands import Command, CommandName, fold
 from bot.domain.authorization import Actor
 from bot.domain.catalogue import t
 from bot.domain.identity import Member, MemberKind, PersonKey
@@ -79,20 +79,25 @@ class CrossOrg:
 
     # -- commands -------------------------------------------------------------------------
     async def command(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
-        if command.name == "link":
-            await turn_context.send_activity(await self._link_code(turn_context, actor, language))
-        elif command.name == "link_redeem":
-            await turn_context.send_activity(await self._redeem(turn_context, actor, language, command.argument))
+        """`link [CODE]`, and `staff [add pm|admin UPN | remove UPN]` (agregar / quitar in Spanish)."""
+        words = command.argument.split()
+        if command.name == CommandName.LINK:
+            if words:
+                await turn_context.send_activity(await self._redeem(turn_context, actor, language, words[0]))
+            else:
+                await turn_context.send_activity(await self._link_code(turn_context, actor, language))
         elif not actor.is_admin:
             log.warning("staff command by %s refused: not a bot admin", actor.key.encode())
-            await turn_context.send_activity(t("staff.admin_only", language))
-        elif command.name == "staff":
+            await turn_context.send_activity(t("staff.admin_only" if actor.is_staff_pm else "refused.not_pm", language))
+        elif not words:
             await turn_context.send_activity(_reply(await self.staff_card(turn_context, language)))
-        elif command.name == "staff_add":
-            role, _, who = command.argument.partition(" ")
-            await turn_context.send_activity(await self._add(turn_context, actor, language, StaffRole(role), who))
+        elif fold(words[0]) in ("add", "agregar") and len(words) == 3 and fold(words[1]) in ("pm", "admin"):
+            role = StaffRole(fold(words[1]))
+            await turn_context.send_activity(await self._add(turn_context, actor, language, role, words[2]))
+        elif fold(words[0]) in ("remove", "quitar") and len(words) == 2:
+            await turn_context.send_activity(await self._remove(actor, language, words[1]))
         else:
-            await turn_context.send_activity(await self._remove(actor, language, command.argument))
+            await turn_context.send_activity(t("staff.usage", language))
 
     async def staff_card(self, turn_context: TurnContext, language: Language, notice: str = "") -> Card:
         members = [StaffLine(m.key.encode(), m.name, m.upn, m.role.value) for m in await self.staff.roster()]
@@ -154,7 +159,7 @@ class CrossOrg:
     # -- link codes -----------------------------------------------------------------------
     async def _link_code(self, turn_context: TurnContext, actor: Actor, language: Language) -> Activity | str:
         if not _personal(turn_context):
-            return t("link.personal_only", language)
+            return t("link.personal_only" if actor.is_staff_pm else "refused.not_pm", language)
         if not actor.is_staff_pm and self.graph is not None:
             linked = await self._link_through_graph(turn_context, actor, language)
             if linked is not None:

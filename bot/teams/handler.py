@@ -31,7 +31,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelAccount
 from msrest.exceptions import DeserializationError
 
-from bot.commands import CROSSORG_COMMANDS, Command, parse_command
+from bot.commands import BY_NAME, CROSSORG_COMMANDS, ONCE, Command, CommandName, fold, parse_command
 from bot.domain.authorization import Action, Actor, decide, in_tenants
 from bot.domain.catalogue import t
 from bot.domain.people import PersonRecord
@@ -44,6 +44,7 @@ from bot.storage.contract import ConcurrencyConflict, StorageError
 from bot.storage.staff import StaffDirectory
 from bot.teams.crossorg import CROSSORG_VERBS, SHARED_EVENTS, CrossOrg, GuestOrigins
 from bot.teams.members import ActorResolver, IdentityRefusal, MemberLookup, channel_members, is_shared_channel, member_from
+from bot.teams.pm_tools import CARD_VERBS, PmTools, PrivateSend
 from cards.base import card, plain, text
 from cards.dates import format_date
 from cards.digest import digest_card
@@ -64,7 +65,7 @@ TASK_VERBS = {a.value: a for a in (Action.CONFIRM, Action.BLOCK, Action.UNBLOCK,
                                    Action.CONFIRM_ON_BEHALF)}
 MAX_ID_LENGTH = 200
 # Commands a redelivery would carry out twice: post a digest, move a date, open the set-up form.
-ONCE_COMMANDS = frozenset({"digest_post", "foc", "port_date", "new_project"})
+ONCE_COMMANDS = ONCE  # from the command table (bot/commands.py)
 
 
 def tenant_of(activity: Activity) -> str:
@@ -133,6 +134,7 @@ class ActivationBot(TeamsActivityHandler):
         export_link: Callable[[str, str], Awaitable[str]],
         staff: StaffDirectory | None = None,
         graph: GuestOrigins | None = None,
+        private_send: PrivateSend | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -150,6 +152,7 @@ class ActivationBot(TeamsActivityHandler):
         self.deliver_soon = deliver_soon
         self.export_link = export_link
         self.clock = clock
+        self.pm_tools = PmTools(self, private_send)  # plan changes, questions, private answers (issue 18)
         self.dialogs = DialogSet(dialog_state.create_property("DialogState"))
         self.dialogs.add(ProjectSetupDialog(
             products=lambda lang: [(pid, service.library[pid].name.get(lang)) for pid in service.library.ids()],
@@ -278,7 +281,7 @@ class ActivationBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
         activity = turn_context.activity
-        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh", *CROSSORG_VERBS):
+        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh", *CARD_VERBS, *CROSSORG_VERBS):
             await self._submit_fallback(turn_context, activity.value)
             return
         text = ((TurnContext.remove_recipient_mention(activity) if activity.text else "") or "").strip()
@@ -305,8 +308,17 @@ class ActivationBot(TeamsActivityHandler):
     async def _command(self, turn_context: TurnContext, command: Command, dialog_context: Any) -> None:
         language = self._language(turn_context)
         actor = self._actor(turn_context)
+        conversation_type = turn_context.activity.conversation.conversation_type or "personal"
+        if conversation_type != "personal" and actor.id:  # refusals, errors and my tasks go to the person's 1:1 (issue 18)
+            self.pm_tools.route_privately(turn_context, cards_too=command.name == "my_tasks")
         if command.name == "help":
-            await turn_context.send_activity(_card_reply(help_card(language, actor.is_staff_pm)))
+            here = await self._here(turn_context)
+            project = await self.service.load(here.project_id) if here.project_id else None
+            is_pm = actor.is_staff_pm or (project is not None and project.is_pm(actor.id))
+            await turn_context.send_activity(_card_reply(help_card(language, is_pm, personal=here.personal,
+                                                                   in_channel=conversation_type == "channel")))
+        elif command.name == "language" and command.problem:  # "language" alone, or "language fr"
+            await turn_context.send_activity(t("help.cmd.language", language))
         elif command.name == "language":
             chosen = parse_language(command.argument)
             await self.service.remember_user(actor.id, tenant_id=actor.tenant_id, language=chosen, chosen=True)
@@ -318,7 +330,8 @@ class ActivationBot(TeamsActivityHandler):
                 return
             await dialog_context.begin_dialog(ProjectSetupDialog.__name__)
         elif command.name in ("status", "status_all"):
-            await self._status(turn_context, actor, language, everything=command.name == "status_all")
+            await self._status(turn_context, actor, language, everything=command.name == "status_all",
+                               customer=command.argument)
         elif command.name == "my_tasks":
             await self._my_tasks(turn_context, actor, language)
         elif command.name in ("foc", "port_date"):
@@ -329,6 +342,12 @@ class ActivationBot(TeamsActivityHandler):
         elif command.name in CROSSORG_COMMANDS:
             await self.crossorg.command(turn_context, actor, language, command)
         # -- end of issue 15's block
+        elif command.name in (CommandName.UNDO, CommandName.HOLIDAYS, CommandName.REASSIGN, CommandName.MOVE_DUE,
+                              CommandName.NOT_APPLICABLE):
+            await self.pm_tools.command(turn_context, actor, language, command)
+        elif command.suggestion is not None:
+            words = BY_NAME[command.suggestion].words(language)[0]
+            await turn_context.send_activity(t("unknown.suggest", language, typed=plain(command.argument[:40]), command=words))
         else:
             await turn_context.send_activity(t("unknown_command", language))
 
@@ -337,7 +356,8 @@ class ActivationBot(TeamsActivityHandler):
         return Here(personal=(activity.conversation.conversation_type or "personal") == "personal",
                     project_id=await self.service.project_for_conversation(activity.conversation.id))
 
-    async def _status(self, turn_context: TurnContext, actor: Actor, language: Language, everything: bool) -> None:
+    async def _status(self, turn_context: TurnContext, actor: Actor, language: Language, everything: bool,
+                      customer: str = "") -> None:
         """A conversation others read shows its own project and nothing else: another customer's
         status or the PM's portfolio there would be read by everyone in it."""
         now = self.clock()
@@ -355,6 +375,12 @@ class ActivationBot(TeamsActivityHandler):
         except Refused as refused:
             await turn_context.send_activity(t(f"refused.{refused.code}", language, detail=refused.detail))
             return
+        if customer:  # "status contoso": forgiving of accents, case and part of the name
+            wanted = fold(customer)
+            projects = [p for p in projects if wanted in fold(p.customer_name)]
+            if not projects:
+                await turn_context.send_activity(t("status.no_match", language, name=plain(customer[:80])))
+                return
         if len(projects) == 1 and not everything:
             view = status_view(projects[0], self.service.library, language=language, now=now)
             await turn_context.send_activity(_card_reply(status_card(view)))
@@ -383,7 +409,8 @@ class ActivationBot(TeamsActivityHandler):
             roles = project.roles_of_in(actor.tenant_id, actor.id)
             for key, record in project.tasks.items():
                 spec = self.service.task_spec(key)
-                if record.state.is_open and roles & set(spec.owners):
+                if record.state.is_open and (roles & set(spec.owners) if not project.pm_plan.plan(key).owner_ids
+                                             else actor.id in project.pm_plan.plan(key).owner_ids):  # reassigned (issue 18)
                     lines.append((spec.title.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
         await turn_context.send_activity(_card_reply(my_tasks_card(lines[:30], language)))
 
@@ -411,6 +438,9 @@ class ActivationBot(TeamsActivityHandler):
         """foc / port date: a date that is not one, or not plausible, is answered and changes nothing;
         one in the past is recorded only when the PM confirms it."""
         word = t("date.cmd." + command.name, language)
+        if command.on_date is None and command.problem == "missing":  # no date typed: the PM picks one
+            await self.pm_tools.date_picker(turn_context, actor, language)
+            return
         if command.on_date is None:
             example = f"{word} {(self.clock().date() + timedelta(days=30)).isoformat()}"
             await turn_context.send_activity(t("date." + (command.problem or "missing"), language, value=command.argument,
@@ -438,7 +468,7 @@ class ActivationBot(TeamsActivityHandler):
             await turn_context.send_activity(message)
             return
         self.deliver_soon(project_id)
-        await turn_context.send_activity(message)
+        await self.pm_tools.say_publicly(turn_context, message)
 
     async def _pm_project_command(self, turn_context: TurnContext, actor: Actor, language: Language, name: str) -> None:
         """digest (preview), digest post, export: on the conversation's project, or the PM's only one."""
@@ -453,7 +483,7 @@ class ActivationBot(TeamsActivityHandler):
             elif name == "digest_post":
                 await self.service.post_digest(actor, project_id, turn_context.activity.id or uuid.uuid4().hex)
                 self.deliver_soon(project_id)
-                await turn_context.send_activity(t("digest.posted", language))
+                await self.pm_tools.say_publicly(turn_context, t("digest.posted", language))
             else:
                 project, _ = await self.service.export_history(actor, project_id)
                 link = await self.export_link(project.id, actor.id)
@@ -636,6 +666,8 @@ class ActivationBot(TeamsActivityHandler):
                 return None
             await self.service.snooze(actor.id, self.clock())
             return card([text(t("reminder.snoozed", self._language(turn_context)))])
+        if verb in CARD_VERBS:  # the PM menu and questions (bot/teams/pm_tools.py)
+            return await self.pm_tools.card_action(turn_context, verb, data)
         project_id, key, rev = data.get("p"), data.get("k"), data.get("r")
         if not (isinstance(project_id, str) and isinstance(key, str)) or len(project_id) > MAX_ID_LENGTH or len(key) > MAX_ID_LENGTH:
             return None

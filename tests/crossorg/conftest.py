@@ -23,6 +23,7 @@ from tests.support.teams_activities import (
     personal,
 )
 from tests.teams.conftest import PM, SALES, SUPPORT, TECH, TENANT, Harness, harness_env, no_error_logged, running_harness
+from tests.teams.flows import POINTERS
 
 __all__ = ["no_error_logged"]
 
@@ -110,6 +111,18 @@ def texts(harness: Harness, conversation_id: str) -> list[str]:
         if record.conversation_id == conversation_id and record.activity:
             walk(record.activity)
     return found
+
+
+def last_answer(harness: Harness, conversation_id: str) -> str:
+    """The bot's last answer in a conversation as its reader got it: a channel's pointer to the
+    person's 1:1 chat (refusals and confirmations are answered privately, issue 18) is followed."""
+    records = [r for r in harness.standin.delivered if r.activity is not None]
+    index = max(i for i, r in enumerate(records) if r.conversation_id == conversation_id)
+    record = records[index]
+    text = str(record.activity.get("text") or "") if record.activity else ""
+    if any(text.endswith(pointer) for pointer in POINTERS):
+        record = next(r for r in reversed(records[:index]) if r.conversation_id != conversation_id)
+    return body_text(record.activity)
 
 
 def body_text(body: Any) -> str:

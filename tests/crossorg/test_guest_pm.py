@@ -14,6 +14,7 @@ from tests.crossorg.conftest import (
     OTHER_GUEST,
     PM_GUEST,
     click,
+    last_answer,
     say,
     texts,
 )
@@ -35,7 +36,7 @@ async def link_code(harness: Harness, staff: TeamsUser = PM) -> str:
 async def linked(harness: Harness) -> None:
     code = await link_code(harness)
     await harness.post(say(PM_GUEST, personal(PM_GUEST), f"link {code}", harness))
-    assert "Done: here you act as" in texts(harness, personal(PM_GUEST).id)[-1]
+    assert "Done: here you act as" in last_answer(harness, personal(PM_GUEST).id)
 
 
 async def test_a_linked_guest_pm_sets_up_the_project_in_the_customers_team(harness: Harness) -> None:
@@ -70,9 +71,9 @@ async def test_the_customer_confirms_and_the_linked_pm_acts_as_pm(harness: Harne
 
 async def test_an_unlinked_guest_is_not_staff(harness: Harness) -> None:
     await harness.post(say(OTHER_GUEST, CUSTOMER_TEAM, "new project", harness))
-    assert "Only a provider project manager" in texts(harness, CUSTOMER_TEAM.id)[-1]
+    assert "Only a provider project manager" in last_answer(harness, CUSTOMER_TEAM.id)
     await harness.post(say(OTHER_GUEST, personal(OTHER_GUEST), "link", harness))
-    assert "Only provider staff" in texts(harness, personal(OTHER_GUEST).id)[-1]
+    assert "can ask for a link code" in last_answer(harness, personal(OTHER_GUEST).id)
     assert await harness.runtime.service.project_for_conversation(CUSTOMER_TEAM.id) is None
 
 
@@ -80,9 +81,9 @@ async def test_an_expired_link_code_links_nothing(harness: Harness) -> None:
     code = await link_code(harness)
     harness.clock.advance(minutes=11)
     await harness.post(say(PM_GUEST, personal(PM_GUEST), f"link {code}", harness))
-    assert "expired" in texts(harness, personal(PM_GUEST).id)[-1]
+    assert "expired" in last_answer(harness, personal(PM_GUEST).id)
     await harness.post(say(PM_GUEST, CUSTOMER_TEAM, "new project", harness))
-    assert "Only a provider project manager" in texts(harness, CUSTOMER_TEAM.id)[-1]
+    assert "Only a provider project manager" in last_answer(harness, CUSTOMER_TEAM.id)
     assert await harness.runtime.store.read_document(user_key("staff-link", CUSTOMER_TENANT, PM_GUEST.aad_object_id)) is None
 
 
@@ -90,23 +91,23 @@ async def test_a_link_code_works_once(harness: Harness) -> None:
     code = await link_code(harness)
     await harness.post(say(PM_GUEST, personal(PM_GUEST), f"link {code}", harness))
     await harness.post(say(OTHER_GUEST, personal(OTHER_GUEST), f"link {code}", harness))
-    answer = texts(harness, personal(OTHER_GUEST).id)[-1]
+    answer = last_answer(harness, personal(OTHER_GUEST).id)
     assert "used already" in answer and "ref." in answer
     await harness.post(say(OTHER_GUEST, CUSTOMER_TEAM, "new project", harness))
-    assert "Only a provider project manager" in texts(harness, CUSTOMER_TEAM.id)[-1]
+    assert "Only a provider project manager" in last_answer(harness, CUSTOMER_TEAM.id)
 
 
 async def test_a_link_code_links_only_a_guest(harness: Harness) -> None:
     code = await link_code(harness)
     await harness.post(say(CAM, personal(CAM), f"link {code}", harness))  # a member of the customer's tenant, not a guest
-    assert "Only a guest identity" in texts(harness, personal(CAM).id)[-1]
+    assert "Only a guest identity" in last_answer(harness, personal(CAM).id)
     await harness.post(say(PM, personal(PM), f"link {code}", harness))  # in the chat that showed it
-    assert "where you are a guest" in texts(harness, personal(PM).id)[-1]
+    assert "where you are a guest" in last_answer(harness, personal(PM).id)
     await harness.post(say(PM_GUEST, personal(PM_GUEST), f"link {code}", harness))  # still unspent: it works
-    assert "Done" in texts(harness, personal(PM_GUEST).id)[-1]
+    assert "Done" in last_answer(harness, personal(PM_GUEST).id)
 
 
 async def test_an_unknown_link_code_is_refused(harness: Harness) -> None:
     await harness.post(say(PM_GUEST, personal(PM_GUEST), "link ZZZZ9999", harness))
-    answer = texts(harness, personal(PM_GUEST).id)[-1]
+    answer = last_answer(harness, personal(PM_GUEST).id)
     assert "doesn't exist" in answer and "ref." in answer

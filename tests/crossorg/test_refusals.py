@@ -23,6 +23,7 @@ from tests.crossorg.conftest import (
     account,
     body_text,
     click,
+    last_answer,
     say,
     texts,
 )
@@ -85,7 +86,7 @@ async def test_a_third_tenant_in_the_shared_channel_is_refused_with_a_reference(
     before = await snapshot(harness, project.id)
     key = ready_for(harness, project, CAM)[0]
     await harness.post(say(TRENT, SHARED, "status", harness))
-    answer = texts(harness, SHARED.id)[-1]
+    answer = last_answer(harness, SHARED.id)
     assert REFUSED in answer and "Contoso" not in answer
     reference_logged(caplog, answer)
     _, body = await harness.post(click(TRENT, SHARED, "confirm", await data_for(harness, project.id, key), harness))
@@ -119,7 +120,7 @@ async def test_tenant_ids_that_disagree_are_refused(harness: Harness, caplog: py
     typed = message(CAM, personal(CAM), "my tasks", harness.service_url)
     typed["conversation"]["tenantId"] = TENANT
     await harness.post(typed)
-    assert REFUSED in texts(harness, personal(CAM).id)[-1]
+    assert REFUSED in last_answer(harness, personal(CAM).id)
 
 
 async def test_a_member_lookup_naming_another_object_id_is_refused(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
@@ -152,7 +153,7 @@ async def test_a_failed_member_lookup_in_a_shared_channel_is_refused(harness: Ha
 async def test_another_tenants_member_outside_a_shared_channel_is_refused(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
     harness.standin.set_roster([*PROVIDER_MEMBERS, *CUSTOMER_MEMBERS], conversation_id=PROVIDER_TEAM.id)
     await harness.post(message(CAM, PROVIDER_TEAM, "status", harness.service_url))  # a standard channel: no type "shared"
-    answer = texts(harness, PROVIDER_TEAM.id)[-1]
+    answer = last_answer(harness, PROVIDER_TEAM.id)
     assert REFUSED in answer
     reference_logged(caplog, answer)
 
