@@ -43,6 +43,10 @@ class CommandName(StrEnum):
     NOT_APPLICABLE = "not_applicable"
     STAFF = "staff"  # issue 15: the provider staff roster (bot admins)
     LINK = "link"  # issue 15: a guest identity linked to staff by a one-time code
+    PORT_NUMBERS = "port_numbers"  # issue 17: number porting and the glossary
+    PORT_ORDERS = "port_orders"
+    GLOSSARY = "glossary"
+    WHAT_IS = "what_is"
     UNKNOWN = "unknown"
 
 
@@ -117,8 +121,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 argument=Argument.OPTIONAL_TEXT, once=True),
     CommandSpec(CommandName.LINK, ("vincular",), ("link",), "help.cmd.link", audience=Audience.PM,
                 argument=Argument.OPTIONAL_TEXT, once=True),
+    # issue 17: number porting and the glossary
+    CommandSpec(CommandName.PORT_NUMBERS, ("numeros a portar", "numeros de portabilidad"), ("port numbers", "numbers to port"),
+                "help.cmd.port_numbers"),
+    CommandSpec(CommandName.PORT_ORDERS, ("ordenes de portabilidad",), ("port orders",), "help.cmd.port_orders"),
+    CommandSpec(CommandName.GLOSSARY, ("glosario",), ("glossary",), "help.cmd.glossary"),
+    CommandSpec(CommandName.WHAT_IS, ("que es", "que significa"), ("what is", "what's", "define"), "help.cmd.what_is",
+                argument=Argument.TEXT),
 )
 CROSSORG_COMMANDS: frozenset[str] = frozenset({CommandName.STAFF, CommandName.LINK})
+PORTING_COMMANDS = frozenset({CommandName.PORT_NUMBERS, CommandName.PORT_ORDERS, CommandName.GLOSSARY, CommandName.WHAT_IS})
 BY_NAME: dict[CommandName, CommandSpec] = {spec.name: spec for spec in COMMANDS}
 ONCE: frozenset[str] = frozenset(spec.name for spec in COMMANDS if spec.once)
 
@@ -149,7 +161,7 @@ SUGGEST_CUTOFF = 0.75
 
 
 def parse_command(text: str | None) -> Command:
-    folded = _fold((text or "")[:MAX_COMMAND_LENGTH])
+    folded = _fold((text or "")[:MAX_COMMAND_LENGTH]).lstrip(chr(0xBF))  # "¿qué es LOA?" reads as "que es loa?"
     for phrase, spec in _PHRASES:
         if folded != phrase and not folded.startswith(phrase + " "):
             continue

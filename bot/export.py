@@ -19,6 +19,7 @@ from bot.domain.events import Event
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project
 from bot.domain.transitions import spec_of
+from cards.porting import porting_csv_rows
 
 LINK_LIFETIME = timedelta(hours=1)
 COLUMNS = ["seq", "at", "kind", "actor", "task_id", "task", "from", "to", "on_behalf", "reason", "details"]
@@ -41,6 +42,7 @@ def history_csv(project: Project, events: list[Event], library: PlaybookLibrary)
             event.from_state or "", event.to_state or "", "yes" if event.on_behalf else "", _safe(event.reason or ""),
             _safe(json.dumps(event.data, ensure_ascii=False, sort_keys=True)) if event.data else "",
         ])
+    writer.writerows(porting_csv_rows(project, events[-1].at if events else project.created_at))  # issue 17: each port order
     return out.getvalue()
 
 

@@ -35,6 +35,7 @@ from bot.domain.schedule import compute_schedule, local_date, start_of_local_day
 from bot.domain.text import Language
 from bot.domain.transitions import spec_of
 from bot.domain.working_days import next_working_reminder_day, working_reminder_kind
+from bot.porting_service import owe_cutovers
 from bot.storage.contract import (
     AlreadyExists,
     ConcurrencyConflict,
@@ -152,6 +153,7 @@ class Scheduler:
         recorded = await record_due_digests(work.store, work.library, now)
         portfolio = await work.send_portfolio_digests(recorded, now)
         reminders = await work.send_reminders(now)
+        await owe_cutovers(work.store, now)  # issue 17: port orders' cutover cards, owed to their outbox
         delivered = await self.delivery.sweep()
         await self.delivery.settle()
         return {"digests": len(recorded), "portfolio": portfolio, "reminders": reminders, "outbox": delivered}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.domain.catalogue import t
 from bot.domain.text import Language
 from cards.base import Card, Element, card, facts, heading, text, title
+from cards.porting import porting_section
 from cards.status import HEALTH_COLOR, task_section
 from cards.views import CompletionView, DigestView
 
@@ -61,6 +62,7 @@ def digest_card(view: DigestView) -> Card:
     body += task_section(t("status.waiting_customer", lang), view.waiting_customer, lang)
     body += task_section(t("status.waiting_provider", lang), view.waiting_provider, lang)
     body += task_section(t("digest.moved", lang), view.moved, lang)
+    body += porting_section(view.porting)  # issue 17: each order, and the FOCs that moved
     return card(body, fallback_text=t("digest.title", lang, customer=view.customer_name))
 
 

@@ -9,6 +9,7 @@ from bot.domain.catalogue import t
 from bot.domain.text import Language
 from cards.base import Card, Element, bullets, card, facts, heading, plain, text, title
 from cards.dates import format_date
+from cards.porting import porting_section
 from cards.views import StatusView, TaskLine
 
 HEALTH_COLOR = {"on_track": "Good", "at_risk": "Warning", "late": "Attention"}
@@ -40,6 +41,7 @@ def status_card(view: StatusView) -> Card:
     body += task_section(t("status.waiting_customer", lang), view.waiting_customer, lang)
     body += task_section(t("status.waiting_provider", lang), view.waiting_provider, lang)
     body += task_section(t("status.milestones", lang), view.milestones, lang)
+    body += porting_section(view.porting)  # issue 17
     if view.questions:
         body += [heading(t("question.open", lang)), bullets(view.questions)]
     return card(body, fallback_text=t("status.title", lang, customer=view.customer_name))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.domain.authorization import Action
 from bot.domain.catalogue import t
 from cards.base import Card, bullets, card, execute, facts, heading, open_url, show_card, text, title
+from cards.glossary import with_terms
 from cards.plan import pm_menu_actions, thread_blocks
 from cards.views import TaskView
 
@@ -85,7 +86,8 @@ def task_card(view: TaskView) -> Card:
     mentions = [
         {"type": "mention", "text": f"<at>{m.name}</at>", "mentioned": {"id": m.id, "name": m.name}} for m in view.mentions
     ]
-    return card(body, actions, refresh=refresh, mentions=mentions or None, fallback_text=view.title)
+    # issue 17: each abbreviation the card uses, spelled out in a footer
+    return with_terms(card(body, actions, refresh=refresh, mentions=mentions or None, fallback_text=view.title), lang)
 
 
 def _link_label(url: str) -> str:

@@ -31,6 +31,7 @@ from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
 from cards.plan import PlanView, moved_reason, open_question_lines, plan_view
+from cards.porting import PortingView, porting_moved, porting_view
 
 MAX_REFRESH_USERS = 60
 
@@ -169,6 +170,7 @@ class StatusView:
     complete: bool
     done: int
     total: int
+    porting: PortingView | None = None  # issue 17: port orders
     questions: list[str] = field(default_factory=list)  # open questions on tasks (cards/plan.py)
 
 
@@ -229,6 +231,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         complete=project.is_complete(),
         done=done,
         total=len(project.tasks),
+        porting=porting_view(project, language, now),
         questions=open_question_lines(project, library, language),
     )
 
@@ -257,6 +260,7 @@ class DigestView:
     waiting_provider: list[TaskLine]
     moved: list[TaskLine]
     complete: bool
+    porting: PortingView | None = None  # issue 17: port orders, and their FOCs that moved
 
 
 def digest_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
@@ -304,8 +308,9 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
         moved=[TaskLine(m.label_key, moved_label(m.label_key),
                         f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}"
                         + moved_reason(project, m.label_key))
-               for m in digest.moved][:list_limit],
+               for m in digest.moved][:list_limit] + porting_moved(project, language, now),  # issue 17: moved FOCs
         complete=project.is_complete(),
+        porting=porting_view(project, language, now),
     )
 
 

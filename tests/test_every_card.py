@@ -116,6 +116,39 @@ def _assert_all_valid(cards: list[dict]) -> None:
     assert problems == []
 
 
+def test_every_porting_card_in_both_languages_is_valid(library) -> None:
+    """Issue 17: the numbers card (with the largest paste it echoes), port orders, rejection and cutover cards, glossary."""
+    from bot.domain.glossary import TERMS
+    from bot.domain.porting import MAX_PASTE_CHARS, MAX_PASTE_LINES, PortAction, PortStep, RejectionReason, add_numbers, apply_step, parse_paste
+    from cards.glossary import glossary_card, term_card
+    from cards.porting import cutover_card, order_card, orders_card, paste_card, rejection_card
+
+    project = full_project(library)
+    largest = "\n".join(f"x{i:013d}" for i in range(MAX_PASTE_LINES))  # every line a problem
+    assert len(largest) <= MAX_PASTE_CHARS
+    problems = parse_paste(largest, region="US", carrier="", btn="", taken={})
+    assert len(problems.problems) == MAX_PASTE_LINES
+    numbers = parse_paste("\n".join(f"212-555-{i:04d}" for i in range(500)), region="US", carrier="Verizon", btn="", taken={})
+    add_numbers(project.port_book, numbers, now=NOW, partial=True)
+    order = project.port_book.orders[0]
+    for step in (PortStep(PortAction.SUBMIT, on_date=NOW.date()),
+                 PortStep(PortAction.REJECT, reason=RejectionReason.OTHER, text="x" * 500, fixer=Role.AUTHORIZED_SIGNER),
+                 PortStep(PortAction.RESUBMIT, on_date=NOW.date()),
+                 PortStep(PortAction.FOC, foc_at=NOW + timedelta(days=30)),
+                 PortStep(PortAction.TEMP_DIDS, dids=numbers_of(500))):
+        apply_step(order, step, now=NOW, actor_name="Pat")
+    cards = []
+    for language in LANGUAGES:
+        cards += [paste_card(project, "US", language), paste_card(project, "US", language, paste=problems, typed=largest, carrier="C" * 80),
+                  order_card(project, order, language, NOW, pm=True), order_card(project, order, language, NOW, pm=False),
+                  orders_card(project, language, NOW), rejection_card(project, order, language),
+                  cutover_card(project, order, language, eve=True), cutover_card(project, order, language, eve=False),
+                  glossary_card(language), term_card(TERMS[0], language)]
+    _assert_all_valid(cards)
+
+
+def numbers_of(count: int) -> tuple[str, ...]:
+    return tuple(f"+1646555{i:04d}" for i in range(count))
 @pytest.mark.pmtools
 def test_every_pm_tools_card_in_both_languages_is_valid(library) -> None:
     """Issue 18's cards: a task with a moved date, new owners and a long thread; the question card;

@@ -22,6 +22,7 @@ from cards.base import Card, card, plain, text
 from cards.dates import format_date
 from cards.digest import completion_card, digest_card
 from cards.plan import plan_view
+from cards.porting import cutover_card, rejection_card
 from cards.question import question_card
 from cards.status import dates_card
 from cards.task import task_card
@@ -45,6 +46,8 @@ class Renderer:
             OutboxKind.DIGEST: self._digest,
             OutboxKind.COMPLETION_REPORT: self._completion_report,
             OutboxKind.UNREACHABLE_NOTICE: self._unreachable_notice,
+            OutboxKind.PORT_REJECTION: self._port_card,
+            OutboxKind.PORT_CUTOVER: self._port_card,
             OutboxKind.PLAN_CHANGED: self._plan_changed,
             OutboxKind.QUESTION: self._question,
         }
@@ -84,6 +87,15 @@ class Renderer:
     async def _unreachable_notice(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         key = "channel_only" if item.params.get("why") == "channel_only" else "unreachable"  # issue 15
         return card([text(t(key, language, name=plain(str(item.params.get("name", "")))))])
+
+    async def _port_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        """A port order's rejection (to whoever must fix it) or cutover card (issue 17)."""
+        order = next((o for o in project.port_book.orders if o.id == item.params.get("order")), None)
+        if order is None:
+            return None
+        if item.kind is OutboxKind.PORT_REJECTION:
+            return rejection_card(project, order, language) if order.rejections else None
+        return cutover_card(project, order, language, eve=item.params.get("phase") == "eve") if order.foc_at else None
 
     async def task_copy(self, project: Project, key: str, conversation_id: str) -> Card:
         """A task card as the people of that conversation should see it."""

@@ -31,14 +31,16 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelAccount
 from msrest.exceptions import DeserializationError
 
-from bot.commands import BY_NAME, CROSSORG_COMMANDS, ONCE, Command, CommandName, fold, parse_command
+from bot.commands import BY_NAME, CROSSORG_COMMANDS, ONCE, PORTING_COMMANDS, Command, CommandName, fold, parse_command
 from bot.domain.authorization import Action, Actor, decide, in_tenants
 from bot.domain.catalogue import t
+from bot.domain.glossary import lookup
 from bot.domain.people import PersonRecord
 from bot.domain.project import ConversationTarget, Person
 from bot.domain.roles import Role
 from bot.domain.text import Language, parse_language
 from bot.domain.transitions import Refused
+from bot.porting_service import PortingReply, PortingService
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import ConcurrencyConflict, StorageError
 from bot.storage.staff import StaffDirectory
@@ -49,7 +51,9 @@ from cards.base import card, plain, text
 from cards.dates import format_date
 from cards.digest import digest_card
 from cards.export import export_card
+from cards.glossary import glossary_card, term_card
 from cards.help import help_card, welcome_card
+from cards.porting import PASTE_VERB, PORTING_VERBS
 from cards.setup import SETUP_VERB, RosterMember, created_text
 from cards.status import my_tasks_card, portfolio_card, status_card
 from cards.task import task_card
@@ -143,6 +147,7 @@ class ActivationBot(TeamsActivityHandler):
         self.staff = staff or StaffDirectory(service.store, settings_pms=frozenset(), settings_admins=frozenset())
         self.resolver = ActorResolver(self.staff, self.members)
         self.crossorg = CrossOrg(service, self.staff, self.members, clock, graph)
+        self.porting = PortingService(service)  # issue 17
         # A dialog belongs to the person who started it: its state is kept per person in each
         # conversation (thread), so others there keep using the bot and cannot end it.
         self.dialog_state = dialog_state
@@ -281,7 +286,7 @@ class ActivationBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
         activity = turn_context.activity
-        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh", *CARD_VERBS, *CROSSORG_VERBS):
+        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh", *CARD_VERBS, *PORTING_VERBS, *CROSSORG_VERBS):
             await self._submit_fallback(turn_context, activity.value)
             return
         text = ((TurnContext.remove_recipient_mention(activity) if activity.text else "") or "").strip()
@@ -345,6 +350,8 @@ class ActivationBot(TeamsActivityHandler):
         elif command.name in (CommandName.UNDO, CommandName.HOLIDAYS, CommandName.REASSIGN, CommandName.MOVE_DUE,
                               CommandName.NOT_APPLICABLE):
             await self.pm_tools.command(turn_context, actor, language, command)
+        elif command.name in PORTING_COMMANDS:  # issue 17
+            await self._porting_command(turn_context, actor, language, command)
         elif command.suggestion is not None:
             words = BY_NAME[command.suggestion].words(language)[0]
             await turn_context.send_activity(t("unknown.suggest", language, typed=plain(command.argument[:40]), command=words))
@@ -660,6 +667,8 @@ class ActivationBot(TeamsActivityHandler):
         if verb in CROSSORG_VERBS:  # issue 15: staff card, shared-channel assignment
             return await self.crossorg.card_action(turn_context, self._actor(turn_context), self._language(turn_context),
                                                    verb, data)
+        if verb in PORTING_VERBS:  # issue 17
+            return await self._porting_card_action(turn_context, verb, data)
         if verb == "snooze":
             actor = self._actor(turn_context)
             if not actor.id:
@@ -699,3 +708,74 @@ class ActivationBot(TeamsActivityHandler):
         checks = await self.service.check_lines(project_id, key, language)
         return task_card(task_view(outcome.project, self.service.library, key, viewer=actor, language=language,
                                    now=outcome.at or now, schedule=outcome.schedule, notice=notice, checks=checks))
+
+    # -- issue 17: number porting and the glossary (kept together for the command table) ---------
+    async def _porting_command(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
+        if command.name == "glossary":
+            await turn_context.send_activity(_card_reply(glossary_card(language)))
+            return
+        if command.name == "what_is":
+            term = lookup(command.argument)
+            if term is None:
+                await turn_context.send_activity(t("glossary.unknown", language, word=plain(command.argument)))
+            else:
+                await turn_context.send_activity(_card_reply(term_card(term, language)))
+            return
+        project_id = await self._porting_project(turn_context, actor, language)
+        if project_id is None:
+            return
+        try:
+            if command.name == "port_numbers":
+                reply = await self.porting.numbers_card(actor, project_id, language)
+            else:
+                reply = await self.porting.orders(actor, project_id, language)
+        except Refused as refused:
+            await turn_context.send_activity(t(f"refused.{refused.code}", language, detail=refused.detail))
+            return
+        await self._send_porting_reply(turn_context, reply)
+
+    async def _porting_project(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
+        """The conversation's project, or in a 1:1 chat the person's only project with porting."""
+        here = await self._here(turn_context)
+        if here.project_id is not None:
+            return here.project_id
+        if not here.personal:
+            await turn_context.send_activity(t("refused.no_project", language))
+            return None
+        mine = [p for p in await self.service.projects_for_status(actor) if p.options.porting]
+        if len(mine) == 1:
+            return mine[0].id
+        await turn_context.send_activity(t("refused.which_project" if mine else "refused.no_projects", language))
+        return None
+
+    async def _send_porting_reply(self, turn_context: TurnContext, reply: PortingReply) -> None:
+        if reply.text:
+            await turn_context.send_activity(reply.text)
+        for content in reply.cards:
+            await turn_context.send_activity(_card_reply(content))
+
+    async def _porting_card_action(self, turn_context: TurnContext, verb: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        """A paste or an order step: the card the person should now see (others follow as messages)."""
+        project_id = data.get("p")
+        if not isinstance(project_id, str) or len(project_id) > MAX_ID_LENGTH:
+            return None
+        actor, language = self._actor(turn_context), self._language(turn_context)
+        try:
+            if verb == PASTE_VERB:
+                reply: PortingReply | None = await self.porting.paste(actor, project_id, data, language)
+            else:
+                reply = await self.porting.step(actor, project_id, data, language)
+        except Refused as refused:  # not this person's project (tenant, membership) or no such project
+            log.info("porting action refused: %s", refused.code)
+            return card([text(t(f"refused.{refused.code}", language, detail=refused.detail))])
+        if reply is None:
+            return None
+        if reply.deliver:
+            self.deliver_soon(project_id)
+        cards = list(reply.cards) or [card([text(reply.text or "")])]
+        first = cards[0]
+        if reply.text and reply.cards:
+            first = {**first, "body": [text(reply.text, color="Good"), *first.get("body", [])]}
+        for extra in cards[1:]:
+            await turn_context.send_activity(_card_reply(extra))
+        return first
