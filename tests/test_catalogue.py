@@ -26,6 +26,7 @@ from bot.domain.roles import Role
 from bot.domain.schedule import Health
 from bot.domain.text import LocalizedText, Plural, parse_language
 from bot.graph.licensing import SECTIONS, UncheckedReason
+from bot.storage.staff import LinkRefusal, StaffRole
 from cards.reminder import ReminderLine, reminder_card
 from cards.setup import created_text
 
@@ -147,6 +148,8 @@ DYNAMIC: dict[str, list[str]] = {
     "role.{}": [r.value for r in Role],
     "documents.refused.{}": [p.value for p in Problem],
     "documents.review.{}": [r.value for r in ReviewState],
+    "link.{}": [r.value for r in LinkRefusal],  # issue 15
+    "staff.role.{}": [r.value for r in StaffRole],
 }
 USES = _uses()
 

@@ -57,7 +57,8 @@ class Renderer:
 
     def actor_for(self, project: Project, person_id: str) -> Actor:
         person = project.person(person_id)
-        return Actor(person_id, person.name if person else "", project.tenant_id, self.is_staff_pm(person_id, project.tenant_id))
+        tenant = project.home_tenant(person) if person else project.tenant_id  # their own tenant (issue 15)
+        return Actor(person_id, person.name if person else "", tenant, self.is_staff_pm(person_id, tenant))
 
     async def render(self, project: Project, item: OutboxItem, viewer: Any, language_code: str) -> Card | None:
         """The card the item's target should get now; None when there is nothing to say any more."""
@@ -87,7 +88,8 @@ class Renderer:
         return completion_card(completion_view(project, self.library, language=language, now=self.clock()))
 
     async def _unreachable_notice(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
-        return card([text(t("unreachable", language, name=plain(str(item.params.get("name", "")))))])
+        key = "channel_only" if item.params.get("why") == "channel_only" else "unreachable"  # issue 15
+        return card([text(t(key, language, name=plain(str(item.params.get("name", "")))))])
 
     async def _document_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         return document_outbox_card(project, self.library, item, language)

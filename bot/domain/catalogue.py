@@ -654,6 +654,81 @@ STRINGS: dict[str, LocalizedText | Plural] = {
         "Do not type passwords or payment details into the chat. The provider may stop offering the assistant once the "
         "activation is over; the project's history can be exported before then."),
     "legal.other_language": _("Read in English", "Leer en español"),
+    # across organisations (issue 15): identity, staff, link codes, shared channels
+    "identity.refused": _("No pude confirmar quién es usted en esta conversación, así que no hice nada. (ref. {ref})",
+                          "I couldn't confirm who you are in this conversation, so I did nothing. (ref. {ref})"),
+    "staff.title": _("Personal del proveedor", "Provider staff"),
+    "staff.intro": _("Los gerentes de proyecto (PM) crean proyectos; los administradores gestionan esta lista.",
+                     "Project managers (PMs) set up projects; admins manage this list."),
+    "staff.role.pm": _("PM", "PM"),
+    "staff.role.admin": _("Administrador", "Admin"),
+    "staff.from_settings": _("(configuración)", "(settings)"),
+    "staff.none": _("Nadie en la lista todavía.", "Nobody on the list yet."),
+    "staff.add_title": _("Agregar", "Add"),
+    "staff.who": _("Persona (del equipo o por UPN)", "Person (from the team, or by UPN)"),
+    "staff.upn": _("UPN, p. ej. ana@proveedor.com", "UPN, e.g. ana@provider.com"),
+    "staff.role_label": _("Rol", "Role"),
+    "staff.add": _("Agregar", "Add"),
+    "staff.remove": _("Quitar", "Remove"),
+    "staff.added": _("{name} es ahora {role}.", "{name} is now {role}."),
+    "staff.already": _("{name} ya era {role}; no cambié nada.", "{name} was {role} already; nothing changed."),
+    "staff.removed": _("Quité a {name} del personal.", "I removed {name} from the staff."),
+    "staff.not_listed": _("{name} no está en la lista del personal; no cambié nada.",
+                          "{name} is not on the staff list; nothing changed."),
+    "staff.settings_only": _("{name} es personal por la configuración del bot; solo quien la administra puede quitarle.",
+                             "{name} is staff through the bot's settings; only whoever runs the bot can remove them."),
+    "staff.not_found": _("No encontré a «{who}» en esta conversación. Escriba su UPN tal como aparece en Teams.",
+                         "I couldn't find '{who}' in this conversation. Type their UPN as Teams shows it."),
+    "staff.guest_refused": _("{name} es un invitado en esta organización: un invitado no pasa a ser personal por su "
+                             "correo ni su UPN. Esa persona debe vincular su identidad de invitado con **vincular**. (ref. {ref})",
+                             "{name} is a guest in this organization: a guest never becomes staff by e-mail or UPN. "
+                             "They link their guest identity with **link** instead. (ref. {ref})"),
+    "staff.admin_only": _("Solo un administrador del bot puede gestionar el personal.", "Only a bot admin can manage the staff."),
+    "staff.usage": _("Use **personal** para ver la lista, **personal agregar pm|admin UPN** o **personal quitar UPN**.",
+                     "Use **staff** to see the list, **staff add pm|admin UPN** or **staff remove UPN**."),
+    "staff.self": _("No puede quitarse a sí mismo como administrador.", "You cannot remove yourself as admin."),
+    "link.code_title": _("Código de vinculación", "Link code"),
+    "link.code_body": _("Escriba **vincular {code}** en su chat personal con el bot en la organización del cliente, "
+                        "donde usted es invitado. El código sirve una vez y vence en {minutes} minutos.",
+                        "Type **link {code}** in your 1:1 chat with the bot in the customer's organization, where you "
+                        "are a guest. The code works once and expires in {minutes} minutes."),
+    "link.not_staff": _("Solo un gerente de proyecto del proveedor, desde su propia organización, puede pedir un código de "
+                        "vinculación. (ref. {ref})",
+                        "Only a provider project manager, in their own organization, can ask for a link code. (ref. {ref})"),
+    "link.done": _("Listo: aquí actúa como {name}, personal del proveedor.", "Done: here you act as {name}, provider staff."),
+    "link.unknown": _("Ese código no existe. Pida uno nuevo con **link** en su chat con el bot en su propia organización. (ref. {ref})",
+                      "That code doesn't exist. Ask for a new one with **link** in your chat with the bot in your own "
+                      "organization. (ref. {ref})"),
+    "link.expired": _("Ese código venció; no vinculé nada. Pida uno nuevo con **link**. (ref. {ref})",
+                      "That code has expired; nothing was linked. Ask for a new one with **link**. (ref. {ref})"),
+    "link.used": _("Ese código ya se usó; no vinculé nada. Pida uno nuevo con **link**. (ref. {ref})",
+                   "That code was used already; nothing was linked. Ask for a new one with **link**. (ref. {ref})"),
+    "link.same_identity": _("Escriba el código en el chat con el bot donde usted es invitado, no aquí. (ref. {ref})",
+                            "Type the code in your chat with the bot where you are a guest, not here. (ref. {ref})"),
+    "link.not_guest": _("Solo una identidad de invitado se vincula con el personal del proveedor; no vinculé nada. (ref. {ref})",
+                        "Only a guest identity is linked to provider staff; nothing was linked. (ref. {ref})"),
+    "link.personal_only": _("Escriba **link** en su chat personal con el bot.", "Type **link** in your 1:1 chat with the bot."),
+    "channel_only": _("No puedo escribirle a {name} en un chat personal: la aplicación no está instalada en su "
+                      "organización. Le menciono en el canal del proyecto. Para que reciba sus tarjetas en privado, "
+                      "el administrador de Teams del cliente debe agregar la aplicación a su catálogo e instalarla.",
+                      "I can't message {name} in a 1:1 chat: the app isn't installed in their organization. I mention "
+                      "them in the project channel instead. For their cards to reach them privately, the customer's "
+                      "Teams admin adds the app to their catalog and installs it."),
+    "shared.title": _("Canal compartido con {teams}", "Channel shared with {teams}"),
+    "shared.body": _("Asigne roles del proyecto de {customer} a las personas de la otra organización.",
+                     "Assign roles on {customer}'s project to the other organization's people."),
+    "shared.no_members": _("Todavía no veo a nadie de la otra organización en el canal. Vuelva a abrir esta tarjeta "
+                           "cuando se hayan unido.",
+                           "I don't see anyone from the other organization in the channel yet. Open this card again "
+                           "once they have joined."),
+    "shared.assign": _("Asignar", "Assign"),
+    "shared.assigned": plural("Asigné {n} rol.", "Asigné {n} roles.", "I assigned {n} role.", "I assigned {n} roles."),
+    "shared.unshared": _("Este canal ya no se comparte con {teams}. Sus personas conservan sus roles, pero ya no ven "
+                         "el canal.",
+                         "This channel is no longer shared with {teams}. Their people keep their roles but no "
+                         "longer see the channel."),
+    "shared.not_member": _("Esa persona no es miembro de este canal; no asigné nada. (ref. {ref})",
+                           "That person is not a member of this channel; nothing was assigned. (ref. {ref})"),
     # issue 18: the command table's help lines, plan changes, questions, working days, private answers
     "help.cmd.digestpost": _("**resumen publicar**: publicar ya el resumen en el canal", "**digest post**: post the digest to the channel now"),
     "help.cmd.undo": _("**deshacer**: deshacer el último cambio del plan", "**undo**: undo the last change to the plan"),
@@ -665,6 +740,12 @@ STRINGS: dict[str, LocalizedText | Plural] = {
                           "**due** <task> YYYY-MM-DD <reason>: move the due date"),
     "help.cmd.na": _("**no aplica** <tarea>: <motivo>: marcar una tarea como no aplicable",
                      "**not applicable** <task>: <reason>: mark a task not applicable"),
+    "help.cmd.staff": _("**personal**, **personal agregar pm|admin** <UPN>, **personal quitar** <UPN>: el personal del "
+                        "proveedor (administradores del bot)",
+                        "**staff**, **staff add pm|admin** <UPN>, **staff remove** <UPN>: the provider's staff (bot admins)"),
+    "help.cmd.link": _("**vincular**: en su chat personal, un código para vincular su identidad de invitado en un cliente; "
+                       "allí, **vincular** <código>",
+                       "**link**: in your 1:1 chat, a code to link your guest identity at a customer; there, **link** <code>"),
     "unknown.suggest": _("No entendí «{typed}». ¿Quiso decir **{command}**? Escriba **ayuda** para ver los comandos.",
                          "I didn't get “{typed}”. Did you mean **{command}**? Type **help** for the commands."),
     "status.no_match": _("Ninguno de sus proyectos coincide con «{name}».", "None of your projects matches “{name}”."),
