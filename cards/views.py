@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.authorization import Action, Actor
 from bot.domain.catalogue import t
-from bot.domain.digest import compute_digest
+from bot.domain.digest import Answer, answer_first, compute_digest
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project, TaskState
 from bot.domain.roles import Role
@@ -64,6 +64,7 @@ class TaskView:
     mentions: list[MentionView] = field(default_factory=list)
     notice: str | None = None
     checks: list[str] = field(default_factory=list)  # e.g. the tenant's licences, for the licensing tasks
+    source_title: str | None = None  # the source's row word for word, when the title is its short form
 
 
 def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: Actor | None, language: Language,
@@ -95,7 +96,7 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         language=language,
         product_name=playbook.name.get(language),
         phase_title=playbook.phase(spec.phase).title.get(language),
-        title=spec.title.get(language),
+        title=spec.label.get(language),
         description=spec.description.get(language),
         effort=spec.effort.get(language) if spec.effort else None,
         guidance=[g.get(language) for g in (*playbook.phase(spec.phase).guidance, *spec.guidance)],
@@ -111,6 +112,7 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         mentions=list({m.id: m for m in mentions}.values()),
         notice=notice,
         checks=[plain(line) for line in checks or []],
+        source_title=spec.title.get(language) if spec.label != spec.title else None,
     )
 
 
@@ -141,6 +143,112 @@ class TaskLine:
 
 
 @dataclass(frozen=True, slots=True)
+class PartyView:
+    """One side's part of "what each side owes this week": the most urgent first, the rest hidden."""
+
+    label: str  # "Customer: 4 tasks this week"
+    due_count: int
+    top: list[TaskLine]
+    rest: list[TaskLine]  # the rest due this week, then the side's later open tasks
+    more: int  # beyond `rest`, not listed
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerView:
+    """The top of the digest and status cards: are we on track, and what is needed from whom."""
+
+    health: Health
+    health_label: str
+    reason: str
+    forecast_go_live: str
+    target_go_live: str
+    change: str | None  # against last week's digest; None before the first
+    done: int
+    total: int
+    done_label: str
+    parties: list[PartyView]
+    blocked: list[TaskLine]
+    overdue: list[TaskLine]
+    phases: list[tuple[str, int, int]]  # (phase title, done, total)
+    products: list[tuple[str, int, int]]  # (product name, done, total)
+
+
+TOP_ITEMS = 3
+_SHORT_MONTHS = {
+    "es": ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+
+def short_date(day: date, language: Language, today: date) -> str:
+    """"Dec 3" / "3 dic" for list lines; the year only when it is not this one."""
+    month = _SHORT_MONTHS[language][day.month - 1]
+    text = f"{day.day} {month}" if language == "es" else f"{month} {day.day}"
+    return text if day.year == today.year else f"{text} {day.year}"
+
+
+def answer_view(project: Project, library: PlaybookLibrary, answer: Answer, *, language: Language,
+                phases: list[tuple[str, int, int]], list_limit: int = 100) -> AnswerView:
+    def title_of(key: str) -> str:
+        return spec_of(library, key).label.get(language)
+
+    def owners(key: str) -> str:
+        spec = spec_of(library, key)
+        return ", ".join(plain(p.name) for p in project.people_in(spec.owners)) or ", ".join(r.label.get(language) for r in spec.owners)
+
+    def moment(value: datetime | None) -> str:
+        return short_date(value.astimezone(ZoneInfo(project.timezone)).date(), language, answer.today) if value else "—"
+
+    def due_line(key: str, day: date) -> TaskLine:
+        when = short_date(day, language, answer.today)
+        return TaskLine(key, title_of(key), f"{t('answer.due', language, date=when)} · {owners(key)}")
+
+    parties = []
+    for load in answer.parties:
+        lines = [due_line(k, d) for k, d in load.due] + [due_line(k, d) for k, d in load.later]
+        label = t("answer.owes", language, n=len(load.due), party=t(f"party.{load.party.value}", language))
+        if load.later:
+            label += f" · {t('answer.later', language, n=len(load.later))}"
+        parties.append(PartyView(label, len(load.due), lines[:min(TOP_ITEMS, len(load.due))],
+                                 lines[min(TOP_ITEMS, len(load.due)):TOP_ITEMS + list_limit],
+                                 max(0, len(lines) - TOP_ITEMS - list_limit)))
+    blocked = []
+    for key, reason, since, days_late in answer.blocked:
+        detail = f"{plain(reason)} · {t('digest.since', language, date=moment(since))}"
+        if days_late:
+            detail += f" · {t('status.days_late', language, n=days_late)}"
+        blocked.append(TaskLine(key, title_of(key), f"{owners(key)} · {detail}"))
+    overdue = [TaskLine(o.key, title_of(o.key), f"{owners(o.key)} · {t('status.days_late', language, n=o.days_late)}")
+               for o in answer.overdue]
+    change = None
+    if answer.go_live_change_days is not None:
+        days = answer.go_live_change_days
+        change = (t("change.later", language, n=days) if days > 0 else
+                  t("change.earlier", language, n=-days) if days < 0 else t("change.same", language))
+    products = []
+    for product in project.products:
+        keys = [k for k in project.tasks if k.split(":", 1)[0] == product]
+        products.append((library[product].name.get(language), sum(1 for k in keys if project.tasks[k].state.is_closed), len(keys)))
+    why = answer.reason
+    return AnswerView(
+        health=why.health,
+        health_label=t(f"health.{why.health.value}", language),
+        reason=t(f"reason.{why.reason.value}", language, **({} if why.reason.value == "complete" else {"n": why.n})),
+        forecast_go_live=format_date(answer.forecast_go_live, language),
+        target_go_live=format_date(answer.target_go_live, language),
+        change=change,
+        done=answer.done,
+        total=answer.total,
+        done_label=t("answer.done", language, done=answer.done, total=answer.total),
+        parties=parties,
+        blocked=blocked[:list_limit],
+        overdue=overdue[:list_limit],
+        phases=phases,
+        products=products,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class StatusView:
     project_id: str
     customer_name: str
@@ -159,6 +267,7 @@ class StatusView:
     complete: bool
     done: int
     total: int
+    answer: AnswerView
 
 
 def status_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
@@ -166,7 +275,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
     schedule = schedule or compute_schedule(project, library, now)
 
     def title_of(key: str) -> str:
-        return spec_of(library, key).title.get(language)
+        return spec_of(library, key).label.get(language)
 
     def owners(key: str) -> str:
         spec = spec_of(library, key)
@@ -218,6 +327,8 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         complete=project.is_complete(),
         done=done,
         total=len(project.tasks),
+        answer=answer_view(project, library, answer_first(project, library, schedule, now), language=language,
+                           phases=progress),
     )
 
 
@@ -245,14 +356,16 @@ class DigestView:
     waiting_provider: list[TaskLine]
     moved: list[TaskLine]
     complete: bool
+    answer: AnswerView
 
 
 def digest_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
-                list_limit: int = 8) -> DigestView:
-    digest = compute_digest(project, library, now)
+                list_limit: int = 8, previous: dict[str, str] | None = None) -> DigestView:
+    """`previous`: the dates the last digest showed (default: the project's record of them)."""
+    digest = compute_digest(project, library, now, previous=previous)
 
     def title_of(key: str) -> str:
-        return spec_of(library, key).title.get(language)
+        return spec_of(library, key).label.get(language)
 
     def owners(key: str) -> str:
         spec = spec_of(library, key)
@@ -293,6 +406,8 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
                         f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}")
                for m in digest.moved][:list_limit],
         complete=project.is_complete(),
+        answer=answer_view(project, library, answer_first(project, library, digest.schedule, now, previous=previous),
+                           language=language, phases=progress),
     )
 
 
@@ -322,7 +437,7 @@ def completion_view(project: Project, library: PlaybookLibrary, *, language: Lan
     for key, record in project.tasks.items():
         spec = spec_of(library, key)
         if spec.milestone is not None and record.done_at is not None:
-            key_dates.append((spec.title.get(language), format_date(record.done_at.astimezone(tz).date(), language)))
+            key_dates.append((spec.label.get(language), format_date(record.done_at.astimezone(tz).date(), language)))
     if project.completed_at:
         key_dates.append((t("completion.completed", language), format_date(project.completed_at.astimezone(tz).date(), language)))
     invoice = schedule.first_invoice or (first_of_next_month(project.completed_at.astimezone(tz).date()) if project.completed_at else None)

@@ -70,7 +70,9 @@ class Renderer:
         return task_card(task_view(project, self.library, key, viewer=viewer, language=language, now=self.clock()))
 
     async def _digest(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
-        return digest_card(digest_view(project, self.library, language=language, now=self.clock()))
+        before = item.params.get("before")  # the dates last week's digest showed
+        return digest_card(digest_view(project, self.library, language=language, now=self.clock(),
+                                       previous=dict(before) if isinstance(before, dict) else None))
 
     async def _completion_report(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         return completion_card(completion_view(project, self.library, language=language, now=self.clock()))

@@ -20,6 +20,7 @@ from bot.domain.text import LocalizedText
 PLAYBOOK_DIR = Path(__file__).resolve().parent.parent / "playbooks"
 _PHASE_ID = re.compile(r"^[a-z0-9_]+$")
 _TASK_ID = re.compile(r"^[a-z0-9_.]+$")
+SHORT_TITLE_MAX = 60  # characters: one line of a phone-width card
 
 
 class PlaybookError(ValueError):
@@ -80,10 +81,16 @@ class TaskSpec:
     guidance: tuple[LocalizedText, ...] = ()
     date_rule: DateRule | None = None
     milestone: Milestone | None = None
+    short_title: LocalizedText | None = None
 
     @property
     def parties(self) -> frozenset[Party]:
         return frozenset(role.party for role in self.owners)
+
+    @property
+    def label(self) -> LocalizedText:
+        """What cards, lists and reminders call the task: its short title, else its title."""
+        return self.short_title or self.title
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +194,7 @@ class _Reader:
         known_keys = {
             "id", "phase", "party", "title", "description", "owners", "confirmers", "depends_on",
             "duration_days", "effort", "links", "guidance", "date_rule", "milestone",
+            "short_title",
         }
         unknown = sorted(set(raw) - known_keys)
         if unknown:
@@ -214,6 +222,11 @@ class _Reader:
         title = self.text(raw.get("title"), where, "title")
         description = self.text(raw.get("description"), where, "description")
         assert title is not None and description is not None
+        short_title = self.text(raw.get("short_title"), where, "short_title", required=False)
+        if short_title is not None:
+            for lang, value in (("es", short_title.es), ("en", short_title.en)):
+                if len(value) > SHORT_TITLE_MAX:
+                    raise self.fail(where, f"'short_title' {lang} is longer than {SHORT_TITLE_MAX} characters")
         return TaskSpec(
             id=task_id,
             phase=str(raw.get("phase", "")),
@@ -229,6 +242,7 @@ class _Reader:
             guidance=self.texts(raw.get("guidance"), where, "guidance"),
             date_rule=self.date_rule(raw.get("date_rule"), where),
             milestone=milestone,
+            short_title=short_title,
         )
 
     def date_rule(self, raw: Any, where: str) -> DateRule | None:
