@@ -109,7 +109,7 @@ class Renderer:
             spec = spec_of(self.library, key)
             if person_id and not any(p.id == person_id for p in project.people_in(spec.owners)):
                 continue
-            lines.append((spec.title.get(language), format_date(schedule.dates[key].planned_due, language)))
+            lines.append((spec.label.get(language), format_date(schedule.dates[key].planned_due, language)))
         return dates_card(project.customer_name, port_date(project), lines, language)
 
     async def _channel_note(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
@@ -118,11 +118,11 @@ class Renderer:
             if key in project.tasks:
                 spec = spec_of(self.library, key)
                 owners = ", ".join(r.label.get(language) for r in spec.owners)
-                lines.append(t("note.ready", language, task=spec.title.get(language), owners=owners))
+                lines.append(t("note.ready", language, task=spec.label.get(language), owners=owners))
         for change in item.params.get("changes", []):
             key = str(change.get("key", ""))
             if key in project.tasks:
                 state = t(f"state.{change.get('state')}", language)
-                title = spec_of(self.library, key).title.get(language)
+                title = spec_of(self.library, key).label.get(language)
                 lines.insert(0, t("note.changed", language, actor=plain(str(change.get("actor", ""))), task=title, state=state))
         return card([text(line) for line in lines]) if lines else None

@@ -343,7 +343,7 @@ class ActivationBot(TeamsActivityHandler):
             for key, record in project.tasks.items():
                 spec = self.service.task_spec(key)
                 if record.state.is_open and roles & set(spec.owners):
-                    lines.append((spec.title.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
+                    lines.append((spec.label.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
         await turn_context.send_activity(_card_reply(my_tasks_card(lines[:30], language)))
 
     async def _pm_project(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
