@@ -86,7 +86,6 @@ def phase_chart(view: AnswerView, language: Language) -> Element:
         "data": [{"x": t("chart.phase_bar", language, phase=phase, done=done, total=total), "y": done}
                  for phase, done, total in view.phases],
         "fallback": {"type": "Container", "items": [
-            heading(label),
             facts([(phase, t("chart.phase_bar", language, phase="", done=done, total=total).strip(" ()"))
                    for phase, done, total in view.phases]),
         ]},
@@ -131,7 +130,8 @@ def _counted(label: str, lines: list[TaskLine], hidden: Hidden) -> list[Element]
 
 
 def phases_section(view: AnswerView, language: Language) -> Element:
-    return {"type": "Container", "id": PHASES_ID, "isVisible": False, "items": [phase_chart(view, language)]}
+    return {"type": "Container", "id": PHASES_ID, "isVisible": False,
+            "items": [heading(t("status.progress", language)), phase_chart(view, language)]}
 
 
 def toggle_actions(hidden: Hidden, language: Language) -> list[Element]:

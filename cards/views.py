@@ -146,7 +146,7 @@ class TaskLine:
 class PartyView:
     """One side's part of "what each side owes this week": the most urgent first, the rest hidden."""
 
-    label: str  # "Customer: 4 tasks this week"
+    label: str  # "Waiting on the customer: 4 tasks this week"
     due_count: int
     top: list[TaskLine]
     rest: list[TaskLine]  # the rest due this week, then the side's later open tasks
@@ -206,7 +206,7 @@ def answer_view(project: Project, library: PlaybookLibrary, answer: Answer, *, l
     parties = []
     for load in answer.parties:
         lines = [due_line(k, d) for k, d in load.due] + [due_line(k, d) for k, d in load.later]
-        label = t("answer.owes", language, n=len(load.due), party=t(f"party.{load.party.value}", language))
+        label = t("answer.owes", language, n=len(load.due), party=t(f"status.waiting_{load.party.value}", language))
         if load.later:
             label += f" · {t('answer.later', language, n=len(load.later))}"
         parties.append(PartyView(label, len(load.due), lines[:min(TOP_ITEMS, len(load.due))],

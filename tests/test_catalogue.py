@@ -144,7 +144,7 @@ DYNAMIC: dict[str, list[str]] = {
     "licences.unchecked.{}": list(get_args(UncheckedReason)),
     "licences.tenant.{}": list(SECTIONS),
     "role.{}": [r.value for r in Role],
-    "party.{}": [p.value for p in Party],
+    "status.waiting_{}": [p.value for p in Party],
     "reason.{}": [r.value for r in Reason],
 }
 USES = _uses()

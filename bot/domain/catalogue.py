@@ -154,9 +154,7 @@ STRINGS: dict[str, LocalizedText | Plural] = {
     "digest.since": _("desde el {date}", "since {date}"),
     "digest.posted": _("Resumen publicado en el canal.", "Digest posted to the channel."),
     # the answer-first top of the digest and status cards (issue 21)
-    "party.customer": _("Cliente", "Customer"),
-    "party.provider": _("Proveedor", "Provider"),
-    "party.partner": _("Socio", "Partner"),
+    "status.waiting_partner": _("Esperando al socio", "Waiting on the partner"),
     "reason.complete": _("Todas las tareas están cerradas.", "Every task is closed."),
     "reason.past_target": plural("La puesta en marcha prevista va {n} día después del objetivo.",
                                  "La puesta en marcha prevista va {n} días después del objetivo.",
