@@ -17,6 +17,7 @@ from cards.setup import RosterMember
 from cards.views import digest_view
 from dialogs.project_setup import parse_setup
 from tests.e2e.playground import ALEX, GENERAL, TEAM, TENANT, USERS, text_of
+from tests.e2e.screenshots import PHONE_WIDTH, at_width, toggle
 from tests.e2e.stack import CUSTOMER, PROJECT_ROLES, Stack, set_up_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.readability]
@@ -73,11 +74,6 @@ def height(card: Any) -> float:
     return float(box["height"])
 
 
-def expand(card: Any) -> None:
-    for name in ("Show all", "Phases"):  # a script click: the channel pane scrolls itself, not the page
-        card.get_by_role("button", name=name).evaluate("button => button.click()")
-
-
 def every_fact(project: Any, stack: Stack) -> list[str]:
     """What the digest view holds for the reader: every listed task's title and detail, each
     phase, the go-live dates and the counts."""
@@ -103,17 +99,14 @@ def measure(stack: Stack, customer: str, project: Any) -> dict[str, float]:
     teams.snap(card, f"{customer} collapsed wide")
     text = card.inner_text()
     assert "Show all" in text and "Phases" in text
-    expand(card)
+    toggle(card, "Show all", "Phases")
     figures["wide_expanded"] = height(card)
     teams.snap(card, f"{customer} expanded wide")
     shown = card.inner_text()
     missing = [fact for fact in every_fact(project, stack) if fact not in shown]
     assert missing == [], f"the expanded digest does not show {missing}"
-    expand(card)  # collapsed again
-    # The Playground keeps its card column at 446 px whatever the window: a phone's width is
-    # given to the card itself, and the renderer lays it out again.
-    card.evaluate("card => { card.style.width = '360px'; card.style.maxWidth = '360px'; }")
-    teams.page.wait_for_timeout(500)
+    toggle(card, "Show all", "Phases")  # collapsed again
+    at_width(card, PHONE_WIDTH)
     narrow = card
     figures["narrow_width"] = float(narrow.bounding_box()["width"])
     figures["narrow_collapsed"] = height(narrow)
