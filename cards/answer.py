@@ -115,15 +115,15 @@ def answer_sections(view: AnswerView, language: Language, hidden: Hidden) -> lis
             rest.append(text(t("answer.more", language, n=party.more), subtle=True))
         if rest:
             body.append(hidden.container(rest))
-    body += _counted(t("answer.blocked", language, n=len(view.blocked)), view.blocked, hidden)
-    body += _counted(t("answer.overdue", language, n=len(view.overdue)), view.overdue, hidden)
+    body += _counted(t("answer.blocked", language, n=len(view.blocked)), view.blocked, hidden, "Attention")
+    body += _counted(t("answer.overdue", language, n=len(view.overdue)), view.overdue, hidden, "Warning")
     return body
 
 
-def _counted(label: str, lines: list[TaskLine], hidden: Hidden) -> list[Element]:
+def _counted(label: str, lines: list[TaskLine], hidden: Hidden, color: str) -> list[Element]:
     if not lines:
         return []
-    body = [heading(label), task_lines(lines[:3])]
+    body = [{**heading(label), "color": color}, task_lines(lines[:3])]
     if lines[3:]:
         body.append(hidden.container([task_lines(lines[3:])]))
     return body

@@ -44,7 +44,7 @@ def status_card(view: StatusView) -> Card:
 def portfolio_card(views: list[StatusView], language: Language) -> Card:
     body: list[Element] = [title(t("status.portfolio", language))]
     rows = [
-        (v.customer_name, f"{v.health_label} · {v.done}/{v.total} · {v.forecast_go_live}") for v in views
+        (v.customer_name, f"{v.health_label} · {v.answer.done_label} · {v.forecast_go_live}") for v in views
     ]
     body.append(facts(rows) if rows else text(t("status.none", language), subtle=True))
     return card(body, fallback_text=t("status.portfolio", language))

@@ -5,7 +5,7 @@ Card builders take these and nothing else, so they stay pure and easy to test.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -378,7 +378,7 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
         return t("status.go_live", language) if key == "go_live" else title_of(key)
 
     progress = [(library[p.playbook_id].phase(p.phase_id).title.get(language), p.done, p.total) for p in digest.progress]
-    return DigestView(
+    view = DigestView(
         project_id=project.id,
         customer_name=plain(project.customer_name),
         language=language,
@@ -404,11 +404,29 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
         waiting_provider=[TaskLine(k, title_of(k), owners(k)) for k in digest.waiting["provider"]][:list_limit],
         moved=[TaskLine(m.label_key, moved_label(m.label_key),
                         f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}")
-               for m in digest.moved][:list_limit],
+               for m in digest.moved],  # a few milestones at most
         complete=project.is_complete(),
         answer=answer_view(project, library, answer_first(project, library, digest.schedule, now, previous=previous),
                            language=language, phases=progress),
     )
+    return _moves_where_listed(view)
+
+
+def _moves_where_listed(view: DigestView) -> DigestView:
+    """A task is listed once: a moved date of a task the answer lists joins that task's line."""
+    moves = {line.key: line.detail for line in view.moved}
+
+    def with_move(lines: list[TaskLine]) -> list[TaskLine]:
+        return [replace(line, detail=f"{line.detail} · {moves[line.key]}") if line.key in moves else line for line in lines]
+
+    answer = view.answer
+    listed = {line.key for line in answer.blocked + answer.overdue}
+    listed |= {line.key for party in answer.parties for line in party.top + party.rest}
+    if not listed & set(moves):
+        return view
+    parties = [replace(party, top=with_move(party.top), rest=with_move(party.rest)) for party in answer.parties]
+    answer = replace(answer, blocked=with_move(answer.blocked), overdue=with_move(answer.overdue), parties=parties)
+    return replace(view, answer=answer, moved=[line for line in view.moved if line.key not in listed])
 
 
 @dataclass(frozen=True, slots=True)

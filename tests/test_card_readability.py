@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.domain.authorization import Action
-from bot.domain.digest import answer_first, health_reason, record_weekly_digest
+from bot.domain.digest import answer_first, compute_digest, health_reason, record_weekly_digest
 from bot.domain.playbook import SHORT_TITLE_MAX, PlaybookError, parse_playbook
 from bot.domain.project import TaskState
 from bot.domain.schedule import compute_schedule, health
@@ -237,3 +237,19 @@ def test_lists_use_the_short_title(library) -> None:
     view = status_view(project_at(library), library, language="en", now=START)
     titles = [line.title for party in view.answer.parties for line in party.top + party.rest]
     assert titles and all(len(title) <= SHORT_TITLE_MAX for title in titles)
+
+
+def test_a_moved_date_joins_the_line_of_a_task_already_listed(library) -> None:
+    project = project_at(library)
+    record_weekly_digest(project, library, START)
+    before = dict(project.last_forecast)
+    later = START + timedelta(days=30)
+    view = digest_view(project, library, language="en", now=later, previous=before)
+    listed = listed_keys(view.answer)
+    moved_keys = {line.key for line in view.moved}
+    assert not moved_keys & set(listed), "a moved task is listed twice"
+    assert "go_live" in moved_keys  # the go-live is not a listed task: it keeps its own line
+    lines = view.answer.blocked + view.answer.overdue + [line for p in view.answer.parties for line in p.top + p.rest]
+    raw = {m.label_key for m in compute_digest(project, library, later, previous=before).moved}
+    assert raw & set(listed), "the case under test: a listed task whose date moved"
+    assert all("→" in line.detail for line in lines if line.key in raw)
