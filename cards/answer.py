@@ -20,6 +20,7 @@ TODO_COLOR = "sequential4"
 CHART_COLORS = {DONE_COLOR: "#333357", TODO_COLOR: "#7f85f5"}  # every series colour the cards use
 CARD_BACKGROUND = "#ffffff"
 PHASES_ID = "phases"
+MAX_BARS = 4  # bars in one stacked chart
 
 
 class Hidden:
@@ -56,44 +57,47 @@ def go_live_facts(view: AnswerView, language: Language) -> Element:
     return facts(rows)
 
 
-def progress_chart(view: AnswerView, language: Language) -> Element:
-    """A stacked bar per product (Teams draws at most 4), tasks done against the rest, each
-    bar named with its counts; the same facts as text where charts do not render."""
+def stacked_bars(title: str, bars: list[tuple[str, int, int]], language: Language) -> Element:
+    """Tasks done against the rest, one stacked bar per (name, done, total), each bar the whole
+    of its own total and named with its counts; the same facts as text where charts do not render."""
     done, todo = t("digest.done", language), t("chart.not_done", language)
-    bars = [(name, d, n) for name, d, n in view.products if n] or [(t("digest.chart", language), view.done, view.total)]
+    named = [(t("chart.phase_bar", language, phase=name, done=d, total=n), d, n) for name, d, n in bars]
     return {
         "type": "Chart.HorizontalBar.Stacked",
-        "title": t("chart.done_of_total", language),
+        "title": title,
         "data": [{
-            "title": t("chart.phase_bar", language, phase=name, done=d, total=n),
+            "title": label,
             "data": [
                 {"legend": done, "value": d, "color": DONE_COLOR},
                 {"legend": todo, "value": n - d, "color": TODO_COLOR},
             ],
-        } for name, d, n in bars[:4]],
-        "fallback": text("\n".join(f"- {t('chart.phase_bar', language, phase=name, done=d, total=n)}" for name, d, n in bars)),
+        } for label, d, n in named],
+        "fallback": text("\n".join(f"- {label}" for label, _, _ in named)),
     }
 
 
-def phase_chart(view: AnswerView, language: Language) -> Element:
-    """Per phase, tasks done as a bar with its value, the phase's total in its label: integers, no axis."""
-    label = t("chart.by_phase", language)
-    return {
-        "type": "Chart.HorizontalBar",
-        "title": label,
-        "displayMode": "AbsoluteNoAxis",
-        "color": DONE_COLOR,
-        "data": [{"x": t("chart.phase_bar", language, phase=phase, done=done, total=total), "y": done}
-                 for phase, done, total in view.phases],
-        "fallback": {"type": "Container", "items": [
-            facts([(phase, t("chart.phase_bar", language, phase="", done=done, total=total).strip(" ()"))
-                   for phase, done, total in view.phases]),
-        ]},
-    }
+def progress_chart(view: AnswerView, language: Language) -> Element:
+    """A bar per product (one bar, the whole project, when there is no product)."""
+    bars = [(name, d, n) for name, d, n in view.products if n] or [(t("digest.chart", language), view.done, view.total)]
+    return stacked_bars(t("chart.done_of_total", language), bars[:MAX_BARS], language)
+
+
+def phase_chart(view: AnswerView, language: Language) -> list[Element]:
+    """A bar per phase, in charts of at most MAX_BARS bars (Teams draws no more in one)."""
+    bars = [(phase, done, total) for phase, done, total in view.phases if total]
+    return [stacked_bars(t("chart.by_phase", language), bars[i:i + MAX_BARS], language) for i in range(0, len(bars), MAX_BARS)]
 
 
 def task_lines(lines: list[TaskLine]) -> Element:
-    return text("\n".join(f"- **{line.title}** · {line.detail}" for line in lines))
+    """One line per task, its title in bold: text runs, which no renderer reads as Markdown, so
+    the reasons and names people typed (already `plain`) sit beside it as they are."""
+    return {"type": "Container", "spacing": "Small", "items": [
+        {"type": "RichTextBlock", "spacing": "Small", "inlines": [
+            {"type": "TextRun", "text": "• "},
+            {"type": "TextRun", "text": line.title, "weight": "Bolder"},
+            {"type": "TextRun", "text": f" · {line.detail}"},
+        ]} for line in lines
+    ]}
 
 
 def hidden_section(label: str, lines: list[TaskLine], hidden: Hidden) -> list[Element]:
@@ -131,7 +135,7 @@ def _counted(label: str, lines: list[TaskLine], hidden: Hidden, color: str) -> l
 
 def phases_section(view: AnswerView, language: Language) -> Element:
     return {"type": "Container", "id": PHASES_ID, "isVisible": False,
-            "items": [heading(t("status.progress", language)), phase_chart(view, language)]}
+            "items": [heading(t("status.progress", language)), *phase_chart(view, language)]}
 
 
 def toggle_actions(hidden: Hidden, language: Language) -> list[Element]:
