@@ -92,9 +92,8 @@ def task_lines(lines: list[TaskLine]) -> Element:
     """One line per task, its title in bold: text runs, which no renderer reads as Markdown, so
     the reasons and names people typed (already `plain`) sit beside it as they are."""
     return {"type": "Container", "spacing": "Small", "items": [
-        {"type": "RichTextBlock", "spacing": "Small", "inlines": [
-            {"type": "TextRun", "text": "• "},
-            {"type": "TextRun", "text": line.title, "weight": "Bolder"},
+        {"type": "RichTextBlock", "inlines": [
+            {"type": "TextRun", "text": f"• {line.title}", "weight": "Bolder"},
             {"type": "TextRun", "text": f" · {line.detail}"},
         ]} for line in lines
     ]}
@@ -119,17 +118,22 @@ def answer_sections(view: AnswerView, language: Language, hidden: Hidden) -> lis
             rest.append(text(t("answer.more", language, n=party.more), subtle=True))
         if rest:
             body.append(hidden.container(rest))
-    body += _counted(t("answer.blocked", language, n=len(view.blocked)), view.blocked, hidden, "Attention")
-    body += _counted(t("answer.overdue", language, n=len(view.overdue)), view.overdue, hidden, "Warning")
+    body += _counted(t("answer.blocked", language, n=view.blocked_count), view.blocked, view.blocked_count, hidden,
+                     "Attention", language)
+    body += _counted(t("answer.overdue", language, n=view.overdue_count), view.overdue, view.overdue_count, hidden,
+                     "Warning", language)
     return body
 
 
-def _counted(label: str, lines: list[TaskLine], hidden: Hidden, color: str) -> list[Element]:
+def _counted(label: str, lines: list[TaskLine], count: int, hidden: Hidden, color: str, language: Language) -> list[Element]:
     if not lines:
         return []
     body = [{**heading(label), "color": color}, task_lines(lines[:3])]
-    if lines[3:]:
-        body.append(hidden.container([task_lines(lines[3:])]))
+    rest: list[Element] = [task_lines(lines[3:])] if lines[3:] else []
+    if count > len(lines):
+        rest.append(text(t("answer.more", language, n=count - len(lines)), subtle=True))
+    if rest:
+        body.append(hidden.container(rest))
     return body
 
 

@@ -14,7 +14,7 @@ from bot.domain.catalogue import t
 from bot.domain.digest import Answer, answer_first, compute_digest
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project, TaskState
-from bot.domain.roles import Role
+from bot.domain.roles import Party, Role
 from bot.domain.schedule import (
     Health,
     Schedule,
@@ -167,13 +167,17 @@ class AnswerView:
     total: int
     done_label: str
     parties: list[PartyView]
-    blocked: list[TaskLine]
+    blocked: list[TaskLine]  # the first `list_limit`
     overdue: list[TaskLine]
     phases: list[tuple[str, int, int]]  # (phase title, done, total)
     products: list[tuple[str, int, int]]  # (product name, done, total)
+    blocked_count: int = 0
+    overdue_count: int = 0
 
 
 TOP_ITEMS = 3
+WAITING_KEY = {Party.CUSTOMER: "status.waiting_customer", Party.PROVIDER: "status.waiting_provider",
+               Party.PARTNER: "status.waiting_partner"}
 _SHORT_MONTHS = {
     "es": ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"],
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
@@ -188,7 +192,7 @@ def short_date(day: date, language: Language, today: date) -> str:
 
 
 def answer_view(project: Project, library: PlaybookLibrary, answer: Answer, *, language: Language,
-                phases: list[tuple[str, int, int]], list_limit: int = 100) -> AnswerView:
+                phases: list[tuple[str, int, int]], list_limit: int = 15) -> AnswerView:
     def title_of(key: str) -> str:
         return spec_of(library, key).label.get(language)
 
@@ -206,7 +210,7 @@ def answer_view(project: Project, library: PlaybookLibrary, answer: Answer, *, l
     parties = []
     for load in answer.parties:
         lines = [due_line(k, d) for k, d in load.due] + [due_line(k, d) for k, d in load.later]
-        label = t("answer.owes", language, n=len(load.due), party=t(f"status.waiting_{load.party.value}", language))
+        label = t("answer.owes", language, n=len(load.due), party=t(WAITING_KEY[load.party], language))
         if load.later:
             label += f" · {t('answer.later', language, n=len(load.later))}"
         parties.append(PartyView(label, len(load.due), lines[:min(TOP_ITEMS, len(load.due))],
@@ -243,6 +247,8 @@ def answer_view(project: Project, library: PlaybookLibrary, answer: Answer, *, l
         parties=parties,
         blocked=blocked[:list_limit],
         overdue=overdue[:list_limit],
+        blocked_count=len(blocked),
+        overdue_count=len(overdue),
         phases=phases,
         products=products,
     )

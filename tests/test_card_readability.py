@@ -252,3 +252,14 @@ def test_a_moved_date_joins_the_line_of_a_task_already_listed(library) -> None:
     raw = {m.label_key for m in compute_digest(project, library, later, previous=before).moved}
     assert raw & set(listed), "the case under test: a listed task whose date moved"
     assert all("→" in line.detail for line in lines if line.key in raw)
+
+
+def test_digest_and_status_cards_stay_within_the_card_budget(library) -> None:
+    from tests.support.card_validation import MAX_CARD_BYTES
+
+    for name, (project, now) in scenarios(library).items():
+        for language in ("en", "es"):
+            for card in (digest_card(digest_view(project, library, language=language, now=now)),
+                         status_card(status_view(project, library, language=language, now=now))):
+                size = len(json.dumps(card, ensure_ascii=False).encode())
+                assert size < 0.8 * MAX_CARD_BYTES, (name, language, size)  # room for the sections others add

@@ -21,7 +21,7 @@ import pytest
 from bot.domain.catalogue import STRINGS, t, text
 from bot.domain.digest import Reason
 from bot.domain.project import HardwareOption, TaskState
-from bot.domain.roles import Party, Role
+from bot.domain.roles import Role
 from bot.domain.schedule import Health
 from bot.domain.text import LocalizedText, Plural, parse_language
 from bot.graph.licensing import SECTIONS, UncheckedReason
@@ -144,7 +144,6 @@ DYNAMIC: dict[str, list[str]] = {
     "licences.unchecked.{}": list(get_args(UncheckedReason)),
     "licences.tenant.{}": list(SECTIONS),
     "role.{}": [r.value for r in Role],
-    "status.waiting_{}": [p.value for p in Party],
     "reason.{}": [r.value for r in Reason],
 }
 USES = _uses()
