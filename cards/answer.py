@@ -92,7 +92,7 @@ def task_lines(lines: list[TaskLine]) -> Element:
     """One line per task, its title in bold: text runs, which no renderer reads as Markdown, so
     the reasons and names people typed (already `plain`) sit beside it as they are."""
     return {"type": "Container", "spacing": "Small", "items": [
-        {"type": "RichTextBlock", "inlines": [
+        {"type": "RichTextBlock", "spacing": "Small", "inlines": [
             {"type": "TextRun", "text": f"• {line.title}", "weight": "Bolder"},
             {"type": "TextRun", "text": f" · {line.detail}"},
         ]} for line in lines
