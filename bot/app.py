@@ -22,14 +22,17 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 from bot import json_codec
 from bot.config import Settings
 from bot.delivery.delivery import Delivery
-from bot.delivery.limits import PacedMessenger, RetryPolicy, SendLimits
+from bot.delivery.limits import DeliveryError, PacedMessenger, RetryPolicy, SendLimits
 from bot.delivery.outbox import OutboxSender
+from bot.delivery.reach import Reach
 from bot.domain.playbook import PlaybookLibrary, load_playbooks
+from bot.domain.project import ConversationTarget
 from bot.export import history_csv, sign_link, verify_link
 from bot.graph.client import GraphClient
 from bot.scheduled import ScheduledWork, Scheduler
 from bot.service import ActivationService, utc_now
 from bot.storage.contract import Store
+from bot.storage.people import PersonRecords
 from bot.storage.sqlite_store import SqliteStore
 from bot.teams.handler import ActivationBot
 from bot.teams.messenger import BotbuilderMessenger
@@ -115,13 +118,27 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
     adapter = CloudAdapter(auth)
     bot_state = StoreBackedBotState(store)
     limits = SendLimits(per_conversation_interval=settings.send_interval, per_tenant_rate=settings.tenant_send_rate)
-    messenger = PacedMessenger(BotbuilderMessenger(adapter, settings.app_id, auth.connector), limits, RetryPolicy())
+    direct = BotbuilderMessenger(adapter, settings.app_id, auth.connector)
+    messenger = PacedMessenger(direct, limits, RetryPolicy())
     graph = GraphClient(settings.graph) if settings.graph else None
     sender = OutboxSender(store, library, messenger, is_staff_pm=settings.is_staff_pm, clock=clock, graph=graph)
     delivery = Delivery(store, sender)
     service = ActivationService(store, library, is_staff_pm=settings.is_staff_pm, clock=clock)
     scheduler = Scheduler(ScheduledWork(store, library, messenger, clock=clock,
                                         escalate_after_days=settings.escalate_after_days), delivery)
+
+    reach = Reach(PersonRecords(store), messenger)
+
+    async def private_send(person_id: str, teams_id: str | None, via: ConversationTarget, answer: dict[str, Any] | str) -> bool:
+        """A reply meant for one person, in their 1:1 chat (issue 18); False when they cannot be reached."""
+        try:
+            target = await reach.conversation(person_id, teams_id=teams_id, via=via, tenant_id=via.tenant_id, install=False)
+            if target is None:
+                return False
+            await (direct.send_text(target, answer) if isinstance(answer, str) else messenger.send(target, answer))
+        except DeliveryError:
+            return False
+        return True
 
     async def export_link(project_id: str, requester_id: str) -> str:
         token = sign_link(await service.export_secret(), project_id, requester_id, clock())
@@ -135,6 +152,7 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         deliver_soon=delivery.deliver_soon,
         clock=clock,
         export_link=export_link,
+        private_send=private_send,
     )
     adapter.on_turn_error = _on_turn_error
     return Runtime(settings, library, store, service, adapter, bot, delivery, scheduler, clock, graph)

@@ -1,4 +1,9 @@
-"""The project's full history as CSV, behind a short-lived signed download link."""
+"""The project's full history as CSV, behind a short-lived signed download link.
+
+Excel-ready: UTF-8 with a byte-order mark (without one Excel reads the file as the local code
+page and accents break), CRLF rows, ISO 8601 dates, and every text cell guarded against
+formulas (CSV injection). Plan changes and question threads are events, so they are in it.
+"""
 
 from __future__ import annotations
 
@@ -14,30 +19,36 @@ from bot.domain.events import Event
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project
 from bot.domain.transitions import spec_of
+from cards.porting import porting_csv_rows
 
 LINK_LIFETIME = timedelta(hours=1)
 COLUMNS = ["seq", "at", "kind", "actor", "task_id", "task", "from", "to", "on_behalf", "reason", "details"]
 
 
+BOM = "\ufeff"
+
+
 def history_csv(project: Project, events: list[Event], library: PlaybookLibrary) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for event in events:
         title = ""
         if event.task_key and event.task_key in project.tasks:
             title = spec_of(library, event.task_key).title.get(project.language)
         writer.writerow([
-            event.seq, event.at.isoformat(), event.kind, _safe(event.actor_name), event.task_key or "", title,
+            event.seq, event.at.isoformat(), event.kind, _safe(event.actor_name), _safe(event.task_key or ""), _safe(title),
             event.from_state or "", event.to_state or "", "yes" if event.on_behalf else "", _safe(event.reason or ""),
-            json.dumps(event.data, ensure_ascii=False, sort_keys=True) if event.data else "",
+            _safe(json.dumps(event.data, ensure_ascii=False, sort_keys=True)) if event.data else "",
         ])
+    writer.writerows(porting_csv_rows(project, events[-1].at if events else project.created_at))  # issue 17: each port order
     return out.getvalue()
 
 
 def _safe(value: str) -> str:
     """Neutralise spreadsheet formulas in user text (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%") else value
 
 
 def sign_link(secret: bytes, project_id: str, requester_id: str, now: datetime) -> str:

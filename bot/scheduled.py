@@ -28,11 +28,14 @@ from bot.delivery.limits import DeliveryError, Messenger
 from bot.delivery.reach import Reach
 from bot.domain.digest import record_weekly_digest, week_of
 from bot.domain.people import PersonRecord
+from bot.domain.plan import task_owners
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import ConversationTarget, Project
-from bot.domain.schedule import compute_schedule, local_date, next_reminder_day, reminder_kind, start_of_local_day
+from bot.domain.schedule import compute_schedule, local_date, start_of_local_day
 from bot.domain.text import Language
 from bot.domain.transitions import spec_of
+from bot.domain.working_days import next_working_reminder_day, working_reminder_kind
+from bot.porting_service import owe_cutovers
 from bot.storage.contract import (
     AlreadyExists,
     ConcurrencyConflict,
@@ -150,6 +153,7 @@ class Scheduler:
         recorded = await record_due_digests(work.store, work.library, now)
         portfolio = await work.send_portfolio_digests(recorded, now)
         reminders = await work.send_reminders(now)
+        await owe_cutovers(work.store, now)  # issue 17: port orders' cutover cards, owed to their outbox
         delivered = await self.delivery.sweep()
         await self.delivery.settle()
         return {"digests": len(recorded), "portfolio": portfolio, "reminders": reminders, "outbox": delivered}
@@ -302,12 +306,12 @@ class ScheduledWork:
             if not record.state.is_open:
                 continue
             due = schedule.dates[key].planned_due
-            kind = reminder_kind(today, due)
+            kind = working_reminder_kind(project, today, due)  # weekends and holidays skipped
             if kind is None:
                 continue
             spec = spec_of(self.library, key)
             days_late = (today - due).days
-            for person in project.people_in(spec.owners):
+            for person in task_owners(project, self.library, key):  # as the PM assigned them
                 entry = await self._person(people, project, person.id, person.name, person.teams_id)
                 entry.lines.append(ReminderLine(project.customer_name, spec.label.get(entry.language), kind, days_late))
                 concerned.add(person.id)
@@ -315,12 +319,13 @@ class ScheduledWork:
                 for pm_id in project.pm_ids:
                     pm = project.person(pm_id)
                     entry = await self._person(people, project, pm_id, pm.name if pm else "", pm.teams_id if pm else None)
-                    owners = ", ".join(p.name for p in project.people_in(spec.owners))
+                    owners = ", ".join(p.name for p in task_owners(project, self.library, key))
                     entry.escalations.append(ReminderLine(project.customer_name, f"{spec.label.get(entry.language)} ({owners})",
                                                           "overdue", days_late))
                     concerned.add(pm_id)
         tomorrow = today + timedelta(days=1)
-        next_day = next_reminder_day(project, schedule, tomorrow)
+        next_day = next_working_reminder_day(
+            project, [schedule.dates[k].planned_due for k, r in project.tasks.items() if r.state.is_open], tomorrow)
         return ReminderReview(
             project_id=project.id,
             event_seq=project.event_seq,

@@ -425,3 +425,16 @@ class ActivationService:
 
     def task_spec(self, key: str) -> Any:
         return spec_of(self.library, key)
+
+    # -- the PM's plan changes and task questions (issue 18; bot/domain/plan.py, questions.py) ----
+    async def change_plan(self, actor: Actor, project_id: str, mutate: Callable[[Project], Change]) -> Project:
+        """A plan change or question: saved with what it owes, like any other change."""
+        return await self.change_project(actor, project_id, mutate)
+
+    async def outside_tenants(self, project: Project, person_ids: list[str]) -> str | None:
+        """The first of these people whose organisation is not the project's, if any."""
+        for person_id in person_ids:
+            record = await self.people.get(person_id)
+            if record.tenant_id and record.tenant_id != project.tenant_id:
+                return person_id
+        return None

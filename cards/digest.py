@@ -8,6 +8,7 @@ from bot.domain.catalogue import t
 from bot.domain.text import Language
 from cards.answer import Hidden, answer_sections, go_live_facts, health_badge, hidden_section, phases_section, toggle_actions
 from cards.base import Card, Element, card, facts, heading, text, title
+from cards.porting import porting_section
 from cards.views import CompletionView, DigestView
 
 
@@ -26,6 +27,7 @@ def digest_card(view: DigestView) -> Card:
     if view.complete:
         body.append(text(t("status.complete", lang), color="Good"))
     body += answer_sections(answer, lang, hidden)
+    body += porting_section(view.porting)  # issue 17: each order, and the FOCs that moved
     body += hidden_section(t("digest.completed", lang), view.completed, hidden)
     body += hidden_section(t("digest.moved", lang), view.moved, hidden)
     body.append(phases_section(answer, lang))

@@ -8,8 +8,9 @@ from datetime import date
 from bot.domain.catalogue import t
 from bot.domain.text import Language
 from cards.answer import Hidden, answer_sections, go_live_facts, health_badge, hidden_section, phases_section, toggle_actions
-from cards.base import Card, Element, card, facts, heading, plain, text, title
+from cards.base import Card, Element, bullets, card, facts, heading, plain, text, title
 from cards.dates import format_date
+from cards.porting import porting_section
 from cards.views import StatusView, TaskLine
 
 HEALTH_COLOR = {"on_track": "Good", "at_risk": "Warning", "late": "Attention"}
@@ -36,6 +37,9 @@ def status_card(view: StatusView) -> Card:
     if view.complete:
         body.append(text(t("status.complete", lang), color="Good", size="Medium"))
     body += answer_sections(answer, lang, hidden)
+    body += porting_section(view.porting)  # issue 17
+    if view.questions:  # issue 18
+        body += [heading(t("question.open", lang)), bullets(view.questions)]
     body += hidden_section(t("status.milestones", lang), view.milestones, hidden)
     body.append(phases_section(answer, lang))
     return card(body, toggle_actions(hidden, lang), fallback_text=t("status.title", lang, customer=view.customer_name))

@@ -7,6 +7,8 @@ from __future__ import annotations
 from bot.domain.authorization import Action
 from bot.domain.catalogue import t
 from cards.base import Card, Element, bullets, card, execute, facts, heading, open_url, show_card, text, title
+from cards.glossary import with_terms
+from cards.plan import pm_menu_actions, thread_blocks
 from cards.views import TaskView
 
 MAX_ACTIONS = 5
@@ -45,6 +47,8 @@ def task_card(view: TaskView) -> Card:
     body += [heading(t("task.expect", lang)), text(view.description)]
     if view.checks:
         body += [heading(t("task.checks", lang)), bullets(view.checks)]
+    if view.plan is not None:  # the PM's thread on the task (issue 18)
+        body += thread_blocks(view.plan)
     details: list[Element] = [facts([
         (t("task.phase", lang), view.phase_title),
         *[(role, names) for role, names in view.owners],
@@ -72,6 +76,8 @@ def task_card(view: TaskView) -> Card:
         else:
             style = "positive" if action in (Action.CONFIRM, Action.CONFIRM_ON_BEHALF) else None
             actions.append(execute(action.value, t(_LABEL_KEY[action], lang), data, style=style))
+    if view.plan is not None:  # the PM menu and "Ask a question" (cards/plan.py)
+        actions += pm_menu_actions(view.plan)
     if not view.actions and view.state.value in ("ready", "reopened", "blocked"):
         body.append(text(t("task.readonly", lang), subtle=True))
     # Teams shows at most 5 actions: links fill what the task actions leave, the rest go in the body.
@@ -86,7 +92,8 @@ def task_card(view: TaskView) -> Card:
     mentions = [
         {"type": "mention", "text": f"<at>{m.name}</at>", "mentioned": {"id": m.id, "name": m.name}} for m in view.mentions
     ]
-    return card(body, actions, refresh=refresh, mentions=mentions or None, fallback_text=view.title)
+    # issue 17: each abbreviation the card uses, spelled out in a footer
+    return with_terms(card(body, actions, refresh=refresh, mentions=mentions or None, fallback_text=view.title), lang)
 
 
 def _link_label(url: str) -> str:

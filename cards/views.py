@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.authorization import Action, Actor
 from bot.domain.catalogue import t
 from bot.domain.digest import Answer, answer_first, compute_digest
+from bot.domain.plan import task_owners
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project, TaskState
 from bot.domain.roles import Party, Role
@@ -29,6 +30,8 @@ from bot.domain.text import Language
 from bot.domain.transitions import allowed_actions, spec_of
 from cards.base import mention_name, plain
 from cards.dates import format_date, format_moment
+from cards.plan import PlanView, moved_reason, open_question_lines, plan_view
+from cards.porting import PortingView, porting_moved, porting_view
 
 MAX_REFRESH_USERS = 60
 
@@ -64,6 +67,7 @@ class TaskView:
     mentions: list[MentionView] = field(default_factory=list)
     notice: str | None = None
     checks: list[str] = field(default_factory=list)  # e.g. the tenant's licences, for the licensing tasks
+    plan: PlanView | None = None  # PM menu, "Ask a question" and the thread (cards/plan.py)
     source_title: str | None = None  # the source's row word for word, when the title is its short form
 
 
@@ -84,8 +88,13 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         else:
             names = ", ".join(plain(p.name) for p in people)
         owners.append((role.label.get(language), names or "—"))
+    chosen = task_owners(project, library, key) if project.pm_plan.plan(key).owner_ids else None
+    if chosen is not None:  # the PM reassigned it (bot/domain/plan.py)
+        owners = [(t("task.owner", language), ", ".join(plain(p.name) for p in chosen) or "—")]
+        mentions = [MentionView(p.teams_id or p.id, mention_name(p.name)) for p in chosen] if mention_owners else []
     refresh_ids = [p.teams_id or p.id for p in project.people_in(spec.owners + spec.confirmers)]
     refresh_ids += [p.teams_id or p.id for p in project.people_in((Role.PROVIDER_PM,))]
+    refresh_ids += [p.teams_id or p.id for p in chosen or []]
     due = schedule.dates[key]
     due_text = format_moment(due.due_at, language, project.timezone) if spec.date_rule else format_date(due.planned_due, language)
     return TaskView(
@@ -112,6 +121,8 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         mentions=list({m.id: m for m in mentions}.values()),
         notice=notice,
         checks=[plain(line) for line in checks or []],
+        plan=plan_view(project, library, key, viewer=viewer, language=language, due_iso=due.planned_due.isoformat(),
+                       data={"p": project.id, "k": key, "r": record.rev}),
         source_title=spec.title.get(language) if spec.label != spec.title else None,
     )
 
@@ -198,7 +209,7 @@ def answer_view(project: Project, library: PlaybookLibrary, answer: Answer, *, l
 
     def owners(key: str) -> str:
         spec = spec_of(library, key)
-        return ", ".join(plain(p.name) for p in project.people_in(spec.owners)) or ", ".join(r.label.get(language) for r in spec.owners)
+        return ", ".join(plain(p.name) for p in task_owners(project, library, key)) or ", ".join(r.label.get(language) for r in spec.owners)
 
     def moment(value: datetime | None) -> str:
         return short_date(value.astimezone(ZoneInfo(project.timezone)).date(), language, answer.today) if value else "—"
@@ -274,6 +285,8 @@ class StatusView:
     done: int
     total: int
     answer: AnswerView
+    porting: PortingView | None = None  # issue 17: port orders
+    questions: list[str] = field(default_factory=list)  # open questions on tasks (cards/plan.py)
 
 
 def status_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
@@ -285,7 +298,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
 
     def owners(key: str) -> str:
         spec = spec_of(library, key)
-        names = ", ".join(plain(p.name) for p in project.people_in(spec.owners))
+        names = ", ".join(plain(p.name) for p in task_owners(project, library, key))
         return names or ", ".join(r.label.get(language) for r in spec.owners)
 
     progress = []
@@ -335,6 +348,8 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         total=len(project.tasks),
         answer=answer_view(project, library, answer_first(project, library, schedule, now), language=language,
                            phases=progress),
+        porting=porting_view(project, language, now),
+        questions=open_question_lines(project, library, language),
     )
 
 
@@ -363,6 +378,7 @@ class DigestView:
     moved: list[TaskLine]
     complete: bool
     answer: AnswerView
+    porting: PortingView | None = None  # issue 17: port orders, and their FOCs that moved
 
 
 def digest_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
@@ -375,7 +391,7 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
 
     def owners(key: str) -> str:
         spec = spec_of(library, key)
-        return ", ".join(plain(p.name) for p in project.people_in(spec.owners)) or ", ".join(r.label.get(language) for r in spec.owners)
+        return ", ".join(plain(p.name) for p in task_owners(project, library, key)) or ", ".join(r.label.get(language) for r in spec.owners)
 
     def moment(value: datetime | None) -> str:
         return format_date(value.astimezone(ZoneInfo(project.timezone)).date(), language) if value else "—"
@@ -409,11 +425,13 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
         waiting_customer=[TaskLine(k, title_of(k), owners(k)) for k in digest.waiting["customer"]][:list_limit],
         waiting_provider=[TaskLine(k, title_of(k), owners(k)) for k in digest.waiting["provider"]][:list_limit],
         moved=[TaskLine(m.label_key, moved_label(m.label_key),
-                        f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}")
-               for m in digest.moved],  # a few milestones at most
+                        f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}"
+                        + moved_reason(project, m.label_key))
+               for m in digest.moved] + porting_moved(project, language, now),  # a few milestones at most; issue 17: moved FOCs
         complete=project.is_complete(),
         answer=answer_view(project, library, answer_first(project, library, digest.schedule, now, previous=previous),
                            language=language, phases=progress),
+        porting=porting_view(project, language, now),
     )
     return _moves_where_listed(view)
 

@@ -8,6 +8,8 @@ import itertools
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from bot.domain.authorization import Actor
 from bot.domain.catalogue import STRINGS, t
 from bot.domain.project import ConversationTarget, Person, ProjectOptions, TaskState
@@ -91,3 +93,71 @@ def _assert_all_valid(cards: list[dict]) -> None:
         assert size < MAX_CARD_BYTES, (index, size)
     problems = [(i, p) for i, p in enumerate(cards_problems(cards)) if p]
     assert problems == []
+
+
+def test_every_porting_card_in_both_languages_is_valid(library) -> None:
+    """Issue 17: the numbers card (with the largest paste it echoes), port orders, rejection and cutover cards, glossary."""
+    from bot.domain.glossary import TERMS
+    from bot.domain.porting import MAX_PASTE_CHARS, MAX_PASTE_LINES, PortAction, PortStep, RejectionReason, add_numbers, apply_step, parse_paste
+    from cards.glossary import glossary_card, term_card
+    from cards.porting import cutover_card, order_card, orders_card, paste_card, rejection_card
+
+    project = full_project(library)
+    largest = "\n".join(f"x{i:013d}" for i in range(MAX_PASTE_LINES))  # every line a problem
+    assert len(largest) <= MAX_PASTE_CHARS
+    problems = parse_paste(largest, region="US", carrier="", btn="", taken={})
+    assert len(problems.problems) == MAX_PASTE_LINES
+    numbers = parse_paste("\n".join(f"212-555-{i:04d}" for i in range(500)), region="US", carrier="Verizon", btn="", taken={})
+    add_numbers(project.port_book, numbers, now=NOW, partial=True)
+    order = project.port_book.orders[0]
+    for step in (PortStep(PortAction.SUBMIT, on_date=NOW.date()),
+                 PortStep(PortAction.REJECT, reason=RejectionReason.OTHER, text="x" * 500, fixer=Role.AUTHORIZED_SIGNER),
+                 PortStep(PortAction.RESUBMIT, on_date=NOW.date()),
+                 PortStep(PortAction.FOC, foc_at=NOW + timedelta(days=30)),
+                 PortStep(PortAction.TEMP_DIDS, dids=numbers_of(500))):
+        apply_step(order, step, now=NOW, actor_name="Pat")
+    cards = []
+    for language in LANGUAGES:
+        cards += [paste_card(project, "US", language), paste_card(project, "US", language, paste=problems, typed=largest, carrier="C" * 80),
+                  order_card(project, order, language, NOW, pm=True), order_card(project, order, language, NOW, pm=False),
+                  orders_card(project, language, NOW), rejection_card(project, order, language),
+                  cutover_card(project, order, language, eve=True), cutover_card(project, order, language, eve=False),
+                  glossary_card(language), term_card(TERMS[0], language)]
+    _assert_all_valid(cards)
+
+
+def numbers_of(count: int) -> tuple[str, ...]:
+    return tuple(f"+1646555{i:04d}" for i in range(count))
+@pytest.mark.pmtools
+def test_every_pm_tools_card_in_both_languages_is_valid(library) -> None:
+    """Issue 18's cards: a task with a moved date, new owners and a long thread; the question card;
+    the porting date pickers; help per place (cards/plan.py, question.py, dates.py, help.py)."""
+    from bot.domain.plan import move_due, reassign
+    from bot.domain.questions import answer, ask
+    from cards.dates import porting_dates_card
+    from cards.plan import plan_view
+    from cards.question import question_card
+
+    project = full_project(library)
+    key = next(iter(project.tasks))
+    project.tasks[key].state = TaskState.READY
+    reassign(project, library, actor=pm_actor(), key=key, person_ids=["cust"], now=NOW)
+    move_due(project, library, actor=pm_actor(), key=key, due=NOW.date() + timedelta(days=20), reason="<at>x</at> late", now=NOW)
+    customer = Actor("cust", "Cam", TENANT)
+    for i in range(12):
+        _, question, _ = ask(project, library, actor=customer, key=key, text=f"Question {i} " + "¿ñ? " * 400, now=NOW)
+        answer(project, library, actor=pm_actor(), question_id=question.id, text="An answer **bold** [x](http://e)", now=NOW)
+    cards = []
+    for language in LANGUAGES:
+        for viewer in (pm_actor(), customer, None):
+            cards.append(task_card(task_view(project, library, key, viewer=viewer, language=language, now=NOW)))
+        view = plan_view(project, library, key, viewer=pm_actor(), language=language, due_iso="", data={"p": project.id, "k": key})
+        cards += [question_card(view, project.customer_name, "Task", project.pm_plan.questions[0].id, can_answer=True,
+                                notice="notice"),
+                  question_card(view, project.customer_name, "Task", project.pm_plan.questions[0].id, can_answer=False),
+                  porting_dates_card(language, {"p": project.id}, foc=None, port=date(2027, 1, 15), minimum=NOW.date()),
+                  porting_dates_card(language, {"p": project.id, "c": "foc:2026-11-01"}, foc=date(2026, 11, 1), port=None,
+                                     minimum=NOW.date(), notice="past"),
+                  help_card(language, True, personal=False, in_channel=True), help_card(language, False, personal=False,
+                                                                                         in_channel=True)]
+    _assert_all_valid(cards)

@@ -23,6 +23,7 @@ from bot.domain.project import ConversationTarget, Person, ProjectOptions, TaskS
 from bot.domain.roles import Role
 from bot.domain.schedule import compute_schedule, local_date
 from bot.domain.transitions import new_project, set_foc_date, spec_of
+from bot.domain.working_days import working_reminder_kind
 from bot.scheduled import Claim, PersonDue, ScheduledWork, in_quiet_hours, projects
 from bot.service import ActivationService
 from bot.storage.contract import ProjectQuery, Store, user_key
@@ -49,11 +50,8 @@ class EveryProjectReminders(ScheduledWork):
                 due = schedule.dates[key].planned_due
                 spec = spec_of(self.library, key)
                 days_late = (today - due).days
-                if due == today + timedelta(days=1):
-                    kind = "due_tomorrow"
-                elif days_late > 0:
-                    kind = "overdue"
-                else:
+                kind = working_reminder_kind(project, today, due)  # issue 18: weekends and holidays skipped
+                if kind is None:
                     continue
                 for person in project.people_in(spec.owners):
                     entry = await self._person(people, project, person.id, person.name, person.teams_id)

@@ -4,11 +4,12 @@ renderer per kind, in one table (`Renderer.render`)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.domain.authorization import Actor
 from bot.domain.catalogue import t
+from bot.domain.plan import task_owners
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import OutboxItem, OutboxKind, Project, TargetKind
 from bot.domain.schedule import compute_schedule, port_date
@@ -20,6 +21,9 @@ from bot.storage.people import PersonRecords
 from cards.base import Card, card, plain, text
 from cards.dates import format_date
 from cards.digest import completion_card, digest_card
+from cards.plan import plan_view
+from cards.porting import cutover_card, rejection_card
+from cards.question import question_card
 from cards.status import dates_card
 from cards.task import task_card
 from cards.views import completion_view, digest_view, task_view
@@ -42,6 +46,10 @@ class Renderer:
             OutboxKind.DIGEST: self._digest,
             OutboxKind.COMPLETION_REPORT: self._completion_report,
             OutboxKind.UNREACHABLE_NOTICE: self._unreachable_notice,
+            OutboxKind.PORT_REJECTION: self._port_card,
+            OutboxKind.PORT_CUTOVER: self._port_card,
+            OutboxKind.PLAN_CHANGED: self._plan_changed,
+            OutboxKind.QUESTION: self._question,
         }
 
     def actor_for(self, project: Project, person_id: str) -> Actor:
@@ -80,6 +88,15 @@ class Renderer:
     async def _unreachable_notice(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         return card([text(t("unreachable", language, name=plain(str(item.params.get("name", "")))))])
 
+    async def _port_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        """A port order's rejection (to whoever must fix it) or cutover card (issue 17)."""
+        order = next((o for o in project.port_book.orders if o.id == item.params.get("order")), None)
+        if order is None:
+            return None
+        if item.kind is OutboxKind.PORT_REJECTION:
+            return rejection_card(project, order, language) if order.rejections else None
+        return cutover_card(project, order, language, eve=item.params.get("phase") == "eve") if order.foc_at else None
+
     async def task_copy(self, project: Project, key: str, conversation_id: str) -> Card:
         """A task card as the people of that conversation should see it."""
         viewer, language = await self._viewer_for_conversation(project, conversation_id)
@@ -107,7 +124,7 @@ class Renderer:
             if not record.state.is_open:
                 continue
             spec = spec_of(self.library, key)
-            if person_id and not any(p.id == person_id for p in project.people_in(spec.owners)):
+            if person_id and not any(p.id == person_id for p in task_owners(project, self.library, key)):
                 continue
             lines.append((spec.label.get(language), format_date(schedule.dates[key].planned_due, language)))
         return dates_card(project.customer_name, port_date(project), lines, language)
@@ -126,3 +143,28 @@ class Renderer:
                 title = spec_of(self.library, key).label.get(language)
                 lines.insert(0, t("note.changed", language, actor=plain(str(change.get("actor", ""))), task=title, state=state))
         return card([text(line) for line in lines]) if lines else None
+
+
+    # -- issue 18: a PM's plan change, a question on a task -------------------------------
+    async def _plan_changed(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        """The task's card as it is now, headed by what the PM changed."""
+        key = str(item.params.get("key", ""))
+        if key not in project.tasks:
+            return None
+        values = {k: plain(str(v)) for k, v in item.params.items() if k in ("by", "reason")}
+        if item.params.get("date"):
+            values["date"] = format_date(date.fromisoformat(str(item.params["date"])), language)
+        notice = t(str(item.params.get("what", "plan.told.undone")), language, **values)
+        return task_card(task_view(project, self.library, key, viewer=viewer, language=language, now=self.clock(),
+                                   notice=notice))
+
+    async def _question(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
+        key, question_id = str(item.params.get("key", "")), str(item.params.get("question", ""))
+        if key not in project.tasks or not any(q.id == question_id for q in project.pm_plan.questions):
+            return None
+        view = plan_view(project, self.library, key, viewer=viewer, language=language, due_iso="",
+                         data={"p": project.id, "k": key, "r": project.tasks[key].rev})
+        person_id = item.target.person_id
+        can_answer = project.is_pm(person_id) or any(p.id == person_id for p in task_owners(project, self.library, key))
+        return question_card(view, project.customer_name, spec_of(self.library, key).title.get(language), question_id,
+                             can_answer=can_answer)

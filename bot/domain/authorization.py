@@ -81,7 +81,11 @@ def standings(actor: Actor, project: Project, task: TaskSpec | None = None) -> f
         found.add(Standing.PROJECT_PM)
     elif actor.is_staff_pm:
         found.add(Standing.STAFF_PM)
-    if task is not None and roles & set(task.confirmers):
+    chosen = _reassigned(project, task)
+    if chosen is not None:  # the PM reassigned it: its owners are those people (bot/domain/plan.py)
+        if actor.id in chosen:
+            found.add(Standing.TASK_CONFIRMER)
+    elif task is not None and roles & set(task.confirmers):
         found.add(Standing.TASK_CONFIRMER)
     elif task is not None and roles & set(task.owners):
         found.add(Standing.TASK_OWNER)
@@ -101,3 +105,13 @@ def decide(actor: Actor, action: Action, project: Project | None = None, task: T
     if action in TASK_ACTIONS and task is None:
         return False
     return any(action in MATRIX[s] for s in standings(actor, project, task))
+
+
+def _reassigned(project: Project, task: TaskSpec | None) -> tuple[str, ...] | None:
+    """The people a PM reassigned this task to, or None when it keeps its playbook roles."""
+    if task is None or not project.pm_plan.tasks:
+        return None
+    for key, plan in project.pm_plan.tasks.items():
+        if plan.owner_ids and key.split(":", 1)[1] == task.id:
+            return plan.owner_ids
+    return None

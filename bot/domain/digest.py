@@ -30,6 +30,7 @@ from bot.domain.schedule import (
     waiting_on,
 )
 from bot.domain.transitions import spec_of
+from bot.domain.working_days import next_working_day
 
 
 def week_of(project: Project, moment: datetime) -> str:
@@ -45,6 +46,9 @@ def next_digest_at(project: Project, after: datetime) -> datetime:
     candidate = datetime.combine(day, project.digest.at, tzinfo=tz)
     if candidate <= local:
         candidate = datetime.combine(day + timedelta(days=7), project.digest.at, tzinfo=tz)
+    working = next_working_day(project, candidate.date())  # a holiday moves it to the next working day
+    if working != candidate.date():
+        candidate = datetime.combine(working, project.digest.at, tzinfo=tz)
     return candidate.astimezone(after.tzinfo)
 
 
@@ -77,6 +81,8 @@ def snapshot(project: Project, library: PlaybookLibrary, schedule: Schedule) -> 
     for key, record in project.tasks.items():
         if spec_of(library, key).milestone is not None and not record.state.is_closed:
             dates[key] = schedule.dates[key].forecast_finish.isoformat()
+        elif project.pm_plan.plan(key).due is not None and not record.state.is_closed:
+            dates[key] = schedule.dates[key].planned_due.isoformat()
     return dates
 
 
@@ -99,11 +105,17 @@ def compute_digest(project: Project, library: PlaybookLibrary, now: datetime, *,
     )
     blocked = [(k, r.blocked_reason or "", r.blocked_since) for k, r in project.tasks.items() if r.state is TaskState.BLOCKED]
     current = snapshot(project, library, schedule)
+    shown = project.last_forecast if previous is None else previous
     moved = [
         MovedDate(key, before, current[key])
-        for key, before in sorted((project.last_forecast if previous is None else previous).items())
+        for key, before in sorted(shown.items())
         if key in current and current[key] != before
     ]
+    listed = {m.label_key for m in moved}
+    for key, plan in project.pm_plan.tasks.items():  # due dates the PM moved since the last digest (bot/domain/plan.py)
+        before = shown.get(key) or (plan.due_from.isoformat() if plan.due_from else None)
+        if plan.due is not None and key not in listed and before and before != plan.due.isoformat():
+            moved.append(MovedDate(key, before, plan.due.isoformat()))
     return Digest(
         week=week_of(project, now),
         completed=[(k, when) for k, when in completed if when is not None],

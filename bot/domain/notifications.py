@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.plan import task_owners
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import CARD_COPIES_TARGET, CHANNEL_TARGET, NO_TARGET, OutboxItem, OutboxKind, Project, Target
 from bot.domain.schedule import Schedule, first_reminder_at
-from bot.domain.transitions import Change, spec_of
+from bot.domain.transitions import Change
 
 DATE_EVENTS = ("foc_set", "port_date_moved")
 LICENSING_PREFIX = "licensing."  # the Cloud Voice licensing phase: checked through Microsoft Graph
@@ -37,8 +38,7 @@ def plan_notifications(project: Project, library: PlaybookLibrary, change: Chang
         if record.card_copies:
             add(OutboxKind.CARD_UPDATE, CARD_COPIES_TARGET, key=key)
     for key in change.became_ready:
-        spec = spec_of(library, key)
-        for person in project.people_in(spec.owners):
+        for person in task_owners(project, library, key):
             add(OutboxKind.TASK_CARD, Target.person(person.id), key=key)
         if project.channel is not None:
             add(OutboxKind.TASK_CARD, CHANNEL_TARGET, key=key)
@@ -57,7 +57,7 @@ def plan_notifications(project: Project, library: PlaybookLibrary, change: Chang
         if project.channel is not None:
             add(OutboxKind.DATES_MOVED, CHANNEL_TARGET, key=anchor)
         owners = {p.id for key, record in project.tasks.items() if record.state.is_open
-                  for p in project.people_in(spec_of(library, key).owners)}
+                  for p in task_owners(project, library, key)}
         for person_id in sorted(owners):
             add(OutboxKind.DUE_DATES, Target.person(person_id), key=anchor)
     if change.completed:

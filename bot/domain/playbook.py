@@ -43,6 +43,12 @@ class Milestone(StrEnum):
     PROJECT_COMPLETE = "project_complete"
 
 
+class Gate(StrEnum):
+    """What, besides its dependencies, releases a task (`released_by`)."""
+
+    PORT_VERIFIED = "port_verified"  # every port order of the project verified (test calls done)
+
+
 class DateRuleKind(StrEnum):
     BEFORE_PORT_DATE = "before_port_date"
     AFTER_FOC_RECEIVED = "after_foc_received"
@@ -81,6 +87,7 @@ class TaskSpec:
     guidance: tuple[LocalizedText, ...] = ()
     date_rule: DateRule | None = None
     milestone: Milestone | None = None
+    released_by: Gate | None = None
     short_title: LocalizedText | None = None
 
     @property
@@ -194,6 +201,7 @@ class _Reader:
         known_keys = {
             "id", "phase", "party", "title", "description", "owners", "confirmers", "depends_on",
             "duration_days", "effort", "links", "guidance", "date_rule", "milestone",
+            "released_by",
             "short_title",
         }
         unknown = sorted(set(raw) - known_keys)
@@ -219,6 +227,12 @@ class _Reader:
                 milestone = Milestone(milestone)
             except ValueError:
                 raise self.fail(where, f"unknown milestone {milestone!r}") from None
+        released_by = raw.get("released_by")
+        if released_by is not None:
+            try:
+                released_by = Gate(released_by)
+            except ValueError:
+                raise self.fail(where, f"unknown released_by {released_by!r}") from None
         title = self.text(raw.get("title"), where, "title")
         description = self.text(raw.get("description"), where, "description")
         assert title is not None and description is not None
@@ -242,6 +256,7 @@ class _Reader:
             guidance=self.texts(raw.get("guidance"), where, "guidance"),
             date_rule=self.date_rule(raw.get("date_rule"), where),
             milestone=milestone,
+            released_by=released_by,
             short_title=short_title,
         )
 

@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any, Literal
 
+from bot.domain.plan_model import PlanState
 from bot.domain.playbook import Condition, Playbook, PlaybookLibrary, TaskSpec
+from bot.domain.porting import PortBook
 from bot.domain.roles import Role
 from bot.domain.text import Language, parse_language
 
@@ -223,6 +225,10 @@ class OutboxKind(StrEnum):
     COMPLETION_REPORT = "completion_report"
     UNREACHABLE_NOTICE = "unreachable_notice"  # to a PM: someone cannot be reached
     LICENCE_CHECK = "licensing_check"  # a job: reads the tenant's licences through Graph
+    PORT_REJECTION = "port_rejection"  # a rejected port order, to whoever must fix it
+    PORT_CUTOVER = "port_cutover"  # the day before and the day of a port order's FOC
+    PLAN_CHANGED = "plan_changed"  # to a person: a PM changed a task of theirs (bot/domain/plan.py)
+    QUESTION = "question"  # to a person: a question (or its answer) on a task (bot/domain/questions.py)
 
     @property
     def is_job(self) -> bool:
@@ -328,6 +334,8 @@ class Project:
     next_reminder_at: datetime | None = None
     outbox_lease_owner: str | None = None  # the bot instance delivering this outbox now
     outbox_lease_until: datetime | None = None
+    port_book: PortBook = field(default_factory=PortBook)  # number porting orders (bot/domain/porting.py)
+    pm_plan: PlanState = field(default_factory=PlanState)  # the PM's plan changes and task questions
 
     # -- who is who -------------------------------------------------------------------
     def roles_of(self, person_id: str) -> frozenset[Role]:
@@ -411,9 +419,11 @@ class Project:
             # UTC, so the stores can compare it as text with a UTC instant.
             "nextReminderAt": _dt(self.next_reminder_at.astimezone(UTC)) if self.next_reminder_at else None,
             "outboxLease": {"owner": self.outbox_lease_owner, "until": _dt(self.outbox_lease_until)},
+            "porting": self.port_book.to_dict() if self.port_book.orders else None,
             # Derived fields the stores index for listing queries.
             "outboxCount": len(self.outbox),
             "active": self.completed_at is None,
+            "pmPlan": self.pm_plan.to_dict(),
         }
 
     @staticmethod
@@ -449,6 +459,8 @@ class Project:
             next_reminder_at=_parse_dt(data.get("nextReminderAt")),
             outbox_lease_owner=(data.get("outboxLease") or {}).get("owner"),
             outbox_lease_until=_parse_dt((data.get("outboxLease") or {}).get("until")),
+            port_book=PortBook.from_dict(data.get("porting")),
+            pm_plan=PlanState.from_dict(data.get("pmPlan")),
         )
 
 

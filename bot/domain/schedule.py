@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.playbook import DateRuleKind, Milestone, PlaybookLibrary, TaskSpec
 from bot.domain.project import Project, TaskState, task_key
+from bot.domain.working_days import next_working_reminder_day
 
 END_OF_DAY = time(23, 59, 59)
 
@@ -121,6 +122,7 @@ def compute_schedule(project: Project, library: PlaybookLibrary, now: datetime) 
             end = day_ends[day] = end_of_local_day(day, tz)
         return end
 
+    overrides = project.pm_plan.tasks
     for step in _steps(project, library):
         key, spec, dep_keys = step.key, step.spec, step.depends_on
         record = project.tasks[key]
@@ -144,6 +146,11 @@ def compute_schedule(project: Project, library: PlaybookLibrary, now: datetime) 
                 assert rule_day is not None
                 planned_due = rule_day
                 due_at = end_of(planned_due)
+        moved = overrides.get(key) if overrides else None
+        if moved is not None and moved.due is not None:  # the PM moved it (bot/domain/plan.py)
+            planned_due = moved.due
+            due_at = end_of(planned_due)
+            rule_day = planned_due
         planned[key] = planned_due
         if record.state is TaskState.DONE and record.done_at is not None:
             finish = local_date(record.done_at, tz)
@@ -254,7 +261,9 @@ def first_reminder_at(project: Project, library: PlaybookLibrary, now: datetime,
     """The start of the first local day, from today, on which the project gives anyone a reminder
     line. `schedule`: the project's schedule at `now`, when the caller has it already."""
     tz = zone(project)
-    day = next_reminder_day(project, schedule or compute_schedule(project, library, now), local_date(now, tz))
+    schedule = schedule or compute_schedule(project, library, now)
+    dues = [schedule.dates[k].planned_due for k, r in project.tasks.items() if r.state.is_open]
+    day = next_working_reminder_day(project, dues, local_date(now, tz))  # weekends and holidays skipped
     return start_of_local_day(day, tz) if day else None
 
 

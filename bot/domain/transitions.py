@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 from bot.domain.authorization import Action, Actor, decide
 from bot.domain.events import Event
-from bot.domain.playbook import Milestone, PlaybookLibrary, TaskSpec
+from bot.domain.playbook import Gate, Milestone, PlaybookLibrary, TaskSpec
 from bot.domain.project import (
     ConversationTarget,
     DigestSchedule,
@@ -263,6 +263,8 @@ def _apply_milestone(project: Project, spec: TaskSpec, now: datetime) -> None:
 def _dependencies_met(project: Project, library: PlaybookLibrary, key: str) -> bool:
     spec = spec_of(library, key)
     playbook_id = key.split(":", 1)[0]
+    if spec.released_by is Gate.PORT_VERIFIED and not project.port_book.all_verified():
+        return False  # e.g. cancelling the old carrier: only once every port order is verified
     for dep in spec.depends_on:
         dep_record = project.tasks.get(task_key(playbook_id, dep))
         if dep_record is not None and not dep_record.state.is_closed:

@@ -31,21 +31,26 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelAccount
 from msrest.exceptions import DeserializationError
 
-from bot.commands import Command, parse_command
+from bot.commands import BY_NAME, ONCE, PORTING_COMMANDS, Command, CommandName, fold, parse_command
 from bot.domain.authorization import Action, Actor, decide
 from bot.domain.catalogue import t
+from bot.domain.glossary import lookup
 from bot.domain.people import PersonRecord
 from bot.domain.project import ConversationTarget, Person
 from bot.domain.roles import Role
 from bot.domain.text import Language, parse_language
 from bot.domain.transitions import Refused
+from bot.porting_service import PortingReply, PortingService
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import ConcurrencyConflict, StorageError
+from bot.teams.pm_tools import CARD_VERBS, PmTools, PrivateSend
 from cards.base import card, plain, text
 from cards.dates import format_date
 from cards.digest import digest_card
 from cards.export import export_card
+from cards.glossary import glossary_card, term_card
 from cards.help import help_card, welcome_card
+from cards.porting import PASTE_VERB, PORTING_VERBS
 from cards.setup import SETUP_VERB, RosterMember, created_text
 from cards.status import my_tasks_card, portfolio_card, status_card
 from cards.task import task_card
@@ -60,7 +65,7 @@ TASK_VERBS = {a.value: a for a in (Action.CONFIRM, Action.BLOCK, Action.UNBLOCK,
                                    Action.CONFIRM_ON_BEHALF)}
 MAX_ID_LENGTH = 200
 # Commands a redelivery would carry out twice: post a digest, move a date, open the set-up form.
-ONCE_COMMANDS = frozenset({"digest_post", "foc", "port_date", "new_project"})
+ONCE_COMMANDS = ONCE  # from the command table (bot/commands.py)
 
 
 def tenant_of(activity: Activity) -> str:
@@ -126,9 +131,11 @@ class ActivationBot(TeamsActivityHandler):
         deliver_soon: Callable[[str], None],
         clock: Callable[[], datetime],
         export_link: Callable[[str, str], Awaitable[str]],
+        private_send: PrivateSend | None = None,
     ) -> None:
         super().__init__()
         self.service = service
+        self.porting = PortingService(service)  # issue 17
         # A dialog belongs to the person who started it: its state is kept per person in each
         # conversation (thread), so others there keep using the bot and cannot end it.
         self.dialog_state = dialog_state
@@ -138,6 +145,7 @@ class ActivationBot(TeamsActivityHandler):
         self.deliver_soon = deliver_soon
         self.export_link = export_link
         self.clock = clock
+        self.pm_tools = PmTools(self, private_send)  # plan changes, questions, private answers (issue 18)
         self.dialogs = DialogSet(dialog_state.create_property("DialogState"))
         self.dialogs.add(ProjectSetupDialog(
             products=lambda lang: [(pid, service.library[pid].name.get(lang)) for pid in service.library.ids()],
@@ -241,7 +249,7 @@ class ActivationBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
         activity = turn_context.activity
-        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh"):
+        if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh", *CARD_VERBS, *PORTING_VERBS):
             await self._submit_fallback(turn_context, activity.value)
             return
         text = (TurnContext.remove_recipient_mention(activity) or "").strip()
@@ -268,8 +276,17 @@ class ActivationBot(TeamsActivityHandler):
     async def _command(self, turn_context: TurnContext, command: Command, dialog_context: Any) -> None:
         language = self._language(turn_context)
         actor = self._actor(turn_context)
+        conversation_type = turn_context.activity.conversation.conversation_type or "personal"
+        if conversation_type != "personal" and actor.id:  # refusals, errors and my tasks go to the person's 1:1 (issue 18)
+            self.pm_tools.route_privately(turn_context, cards_too=command.name == "my_tasks")
         if command.name == "help":
-            await turn_context.send_activity(_card_reply(help_card(language, actor.is_staff_pm)))
+            here = await self._here(turn_context)
+            project = await self.service.load(here.project_id) if here.project_id else None
+            is_pm = actor.is_staff_pm or (project is not None and project.is_pm(actor.id))
+            await turn_context.send_activity(_card_reply(help_card(language, is_pm, personal=here.personal,
+                                                                   in_channel=conversation_type == "channel")))
+        elif command.name == "language" and command.problem:  # "language" alone, or "language fr"
+            await turn_context.send_activity(t("help.cmd.language", language))
         elif command.name == "language":
             chosen = parse_language(command.argument)
             await self.service.remember_user(actor.id, tenant_id=actor.tenant_id, language=chosen, chosen=True)
@@ -281,13 +298,22 @@ class ActivationBot(TeamsActivityHandler):
                 return
             await dialog_context.begin_dialog(ProjectSetupDialog.__name__)
         elif command.name in ("status", "status_all"):
-            await self._status(turn_context, actor, language, everything=command.name == "status_all")
+            await self._status(turn_context, actor, language, everything=command.name == "status_all",
+                               customer=command.argument)
         elif command.name == "my_tasks":
             await self._my_tasks(turn_context, actor, language)
         elif command.name in ("foc", "port_date"):
             await self._dates(turn_context, actor, language, command)
         elif command.name in ("digest", "digest_post", "export"):
             await self._pm_project_command(turn_context, actor, language, command.name)
+        elif command.name in (CommandName.UNDO, CommandName.HOLIDAYS, CommandName.REASSIGN, CommandName.MOVE_DUE,
+                              CommandName.NOT_APPLICABLE):
+            await self.pm_tools.command(turn_context, actor, language, command)
+        elif command.name in PORTING_COMMANDS:  # issue 17
+            await self._porting_command(turn_context, actor, language, command)
+        elif command.suggestion is not None:
+            words = BY_NAME[command.suggestion].words(language)[0]
+            await turn_context.send_activity(t("unknown.suggest", language, typed=plain(command.argument[:40]), command=words))
         else:
             await turn_context.send_activity(t("unknown_command", language))
 
@@ -296,7 +322,8 @@ class ActivationBot(TeamsActivityHandler):
         return Here(personal=(activity.conversation.conversation_type or "personal") == "personal",
                     project_id=await self.service.project_for_conversation(activity.conversation.id))
 
-    async def _status(self, turn_context: TurnContext, actor: Actor, language: Language, everything: bool) -> None:
+    async def _status(self, turn_context: TurnContext, actor: Actor, language: Language, everything: bool,
+                      customer: str = "") -> None:
         """A conversation others read shows its own project and nothing else: another customer's
         status or the PM's portfolio there would be read by everyone in it."""
         now = self.clock()
@@ -314,6 +341,12 @@ class ActivationBot(TeamsActivityHandler):
         except Refused as refused:
             await turn_context.send_activity(t(f"refused.{refused.code}", language, detail=refused.detail))
             return
+        if customer:  # "status contoso": forgiving of accents, case and part of the name
+            wanted = fold(customer)
+            projects = [p for p in projects if wanted in fold(p.customer_name)]
+            if not projects:
+                await turn_context.send_activity(t("status.no_match", language, name=plain(customer[:80])))
+                return
         if len(projects) == 1 and not everything:
             view = status_view(projects[0], self.service.library, language=language, now=now)
             await turn_context.send_activity(_card_reply(status_card(view)))
@@ -342,7 +375,8 @@ class ActivationBot(TeamsActivityHandler):
             roles = project.roles_of(actor.id)
             for key, record in project.tasks.items():
                 spec = self.service.task_spec(key)
-                if record.state.is_open and roles & set(spec.owners):
+                if record.state.is_open and (roles & set(spec.owners) if not project.pm_plan.plan(key).owner_ids
+                                             else actor.id in project.pm_plan.plan(key).owner_ids):  # reassigned (issue 18)
                     lines.append((spec.label.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
         await turn_context.send_activity(_card_reply(my_tasks_card(lines[:30], language)))
 
@@ -370,6 +404,9 @@ class ActivationBot(TeamsActivityHandler):
         """foc / port date: a date that is not one, or not plausible, is answered and changes nothing;
         one in the past is recorded only when the PM confirms it."""
         word = t("date.cmd." + command.name, language)
+        if command.on_date is None and command.problem == "missing":  # no date typed: the PM picks one
+            await self.pm_tools.date_picker(turn_context, actor, language)
+            return
         if command.on_date is None:
             example = f"{word} {(self.clock().date() + timedelta(days=30)).isoformat()}"
             await turn_context.send_activity(t("date." + (command.problem or "missing"), language, value=command.argument,
@@ -397,7 +434,7 @@ class ActivationBot(TeamsActivityHandler):
             await turn_context.send_activity(message)
             return
         self.deliver_soon(project_id)
-        await turn_context.send_activity(message)
+        await self.pm_tools.say_publicly(turn_context, message)
 
     async def _pm_project_command(self, turn_context: TurnContext, actor: Actor, language: Language, name: str) -> None:
         """digest (preview), digest post, export: on the conversation's project, or the PM's only one."""
@@ -412,7 +449,7 @@ class ActivationBot(TeamsActivityHandler):
             elif name == "digest_post":
                 await self.service.post_digest(actor, project_id, turn_context.activity.id or uuid.uuid4().hex)
                 self.deliver_soon(project_id)
-                await turn_context.send_activity(t("digest.posted", language))
+                await self.pm_tools.say_publicly(turn_context, t("digest.posted", language))
             else:
                 project, _ = await self.service.export_history(actor, project_id)
                 link = await self.export_link(project.id, actor.id)
@@ -552,12 +589,16 @@ class ActivationBot(TeamsActivityHandler):
 
     async def _card_action(self, turn_context: TurnContext, verb: str, data: dict[str, Any]) -> dict[str, Any] | None:
         """Run a card action and return the card the clicking user should now see."""
+        if verb in PORTING_VERBS:  # issue 17
+            return await self._porting_card_action(turn_context, verb, data)
         if verb == "snooze":
             actor = self._actor(turn_context)
             if not actor.id:
                 return None
             await self.service.snooze(actor.id, self.clock())
             return card([text(t("reminder.snoozed", self._language(turn_context)))])
+        if verb in CARD_VERBS:  # the PM menu and questions (bot/teams/pm_tools.py)
+            return await self.pm_tools.card_action(turn_context, verb, data)
         project_id, key, rev = data.get("p"), data.get("k"), data.get("r")
         if not (isinstance(project_id, str) and isinstance(key, str)) or len(project_id) > MAX_ID_LENGTH or len(key) > MAX_ID_LENGTH:
             return None
@@ -589,3 +630,74 @@ class ActivationBot(TeamsActivityHandler):
         checks = await self.service.check_lines(project_id, key, language)
         return task_card(task_view(outcome.project, self.service.library, key, viewer=actor, language=language,
                                    now=outcome.at or now, schedule=outcome.schedule, notice=notice, checks=checks))
+
+    # -- issue 17: number porting and the glossary (kept together for the command table) ---------
+    async def _porting_command(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
+        if command.name == "glossary":
+            await turn_context.send_activity(_card_reply(glossary_card(language)))
+            return
+        if command.name == "what_is":
+            term = lookup(command.argument)
+            if term is None:
+                await turn_context.send_activity(t("glossary.unknown", language, word=plain(command.argument)))
+            else:
+                await turn_context.send_activity(_card_reply(term_card(term, language)))
+            return
+        project_id = await self._porting_project(turn_context, actor, language)
+        if project_id is None:
+            return
+        try:
+            if command.name == "port_numbers":
+                reply = await self.porting.numbers_card(actor, project_id, language)
+            else:
+                reply = await self.porting.orders(actor, project_id, language)
+        except Refused as refused:
+            await turn_context.send_activity(t(f"refused.{refused.code}", language, detail=refused.detail))
+            return
+        await self._send_porting_reply(turn_context, reply)
+
+    async def _porting_project(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
+        """The conversation's project, or in a 1:1 chat the person's only project with porting."""
+        here = await self._here(turn_context)
+        if here.project_id is not None:
+            return here.project_id
+        if not here.personal:
+            await turn_context.send_activity(t("refused.no_project", language))
+            return None
+        mine = [p for p in await self.service.projects_for_status(actor) if p.options.porting]
+        if len(mine) == 1:
+            return mine[0].id
+        await turn_context.send_activity(t("refused.which_project" if mine else "refused.no_projects", language))
+        return None
+
+    async def _send_porting_reply(self, turn_context: TurnContext, reply: PortingReply) -> None:
+        if reply.text:
+            await turn_context.send_activity(reply.text)
+        for content in reply.cards:
+            await turn_context.send_activity(_card_reply(content))
+
+    async def _porting_card_action(self, turn_context: TurnContext, verb: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        """A paste or an order step: the card the person should now see (others follow as messages)."""
+        project_id = data.get("p")
+        if not isinstance(project_id, str) or len(project_id) > MAX_ID_LENGTH:
+            return None
+        actor, language = self._actor(turn_context), self._language(turn_context)
+        try:
+            if verb == PASTE_VERB:
+                reply: PortingReply | None = await self.porting.paste(actor, project_id, data, language)
+            else:
+                reply = await self.porting.step(actor, project_id, data, language)
+        except Refused as refused:  # not this person's project (tenant, membership) or no such project
+            log.info("porting action refused: %s", refused.code)
+            return card([text(t(f"refused.{refused.code}", language, detail=refused.detail))])
+        if reply is None:
+            return None
+        if reply.deliver:
+            self.deliver_soon(project_id)
+        cards = list(reply.cards) or [card([text(reply.text or "")])]
+        first = cards[0]
+        if reply.text and reply.cards:
+            first = {**first, "body": [text(reply.text, color="Good"), *first.get("body", [])]}
+        for extra in cards[1:]:
+            await turn_context.send_activity(_card_reply(extra))
+        return first

@@ -107,6 +107,15 @@ class BotbuilderMessenger:
             raise DeliveryError(0, "no activity id")
         return activity_id
 
+    async def send_text(self, target: ConversationTarget, message: str) -> str:
+        """A plain text message: a person's private answer to a command typed in a channel (issue 18)."""
+        activity = {key: value for key, value in _card_activity(target, {}).items() if key != "attachments"}
+        answer = await self._call("POST", target, "", {**activity, "text": message})
+        activity_id = answer.get("id")
+        if not isinstance(activity_id, str) or not activity_id:
+            raise DeliveryError(0, "no activity id")
+        return activity_id
+
     async def update(self, target: ConversationTarget, activity_id: str, card: dict[str, Any]) -> None:
         activity = {**_card_activity(target, card), "id": activity_id}
         await self._call("PUT", target, f"/{quote(activity_id, safe='')}", activity)

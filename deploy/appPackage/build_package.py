@@ -309,6 +309,62 @@ def build_package(values: PackageValues, out: Path = DEFAULT_OUT, source_dir: Pa
     return write_zip(package_files(manifest, source_dir), out)
 
 
+# --- the command lists come from the bot's command table (bot/commands.py) -----------------
+SCOPES = {"personal": ["personal"], "team": ["team", "groupChat"]}
+
+
+def command_lists(language: str = "en") -> list[dict[str, Any]]:
+    """The manifest's commandLists as the command table says: one per scope, in table order."""
+    repo = str(HERE.parents[1])
+    if repo not in sys.path:
+        sys.path.insert(0, repo)
+    from bot.commands import COMMANDS, MANIFEST_LIMIT
+    from bot.domain.catalogue import t
+
+    lists = []
+    for scope, scopes in SCOPES.items():
+        commands = []
+        for spec in COMMANDS:
+            if scope in spec.manifest:
+                description = t(f"manifest.{spec.name}", "es" if language == "es" else "en")
+                commands.append({"title": spec.words(language)[0][:32], "description": description[:128]})
+        lists.append({"scopes": scopes, "commands": commands[:MANIFEST_LIMIT]})
+    return lists
+
+
+def _command_strings(language: str) -> dict[str, str]:
+    return {f"bots[0].commandLists[{i}].commands[{j}].{field}": command[field]
+            for i, command_list in enumerate(command_lists(language))
+            for j, command in enumerate(command_list["commands"]) for field in ("title", "description")}
+
+
+def command_list_drift(source_dir: Path = HERE) -> list[str]:
+    """Where the template or a language file says something else than the command table."""
+    problems = []
+    if load_template(source_dir / "manifest.template.json")["bots"][0]["commandLists"] != command_lists("en"):
+        problems.append("manifest.template.json commandLists differ from bot/commands.py")
+    for language in ("en", "es"):
+        strings = json.loads((source_dir / f"{language}.json").read_text(encoding="utf-8"))
+        listed = {k: v for k, v in strings.items() if k.startswith("bots[0].commandLists")}
+        if listed != _command_strings(language):
+            problems.append(f"{language}.json command strings differ from bot/commands.py")
+    return problems
+
+
+def sync_commands(source_dir: Path = HERE) -> None:
+    """Write the command table's lists into the template and both language files."""
+    template_path = source_dir / "manifest.template.json"
+    template = load_template(template_path)
+    template["bots"][0]["commandLists"] = command_lists("en")
+    template_path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for language in ("en", "es"):
+        path = source_dir / f"{language}.json"
+        strings = {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items()
+                   if not k.startswith("bots[0].commandLists")}
+        path.write_text(json.dumps({**strings, **_command_strings(language)}, indent=2, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Build the Teams app package from manifest.template.json and environment values.",
@@ -320,7 +376,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bot-domain", help="overrides BOT_DOMAIN")
     parser.add_argument("--app-version", help="overrides APP_VERSION")
     parser.add_argument("--print-manifest", action="store_true", help="also print the rendered manifest")
+    parser.add_argument("--sync-commands", action="store_true",
+                        help="write bot/commands.py's command lists into the template and language files, then stop")
     args = parser.parse_args(argv)
+    if args.sync_commands:
+        sync_commands()
+        print("command lists written from bot/commands.py")
+        return 0
 
     values = values_from_env(
         teams_app_id=args.teams_app_id,

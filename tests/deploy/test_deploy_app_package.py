@@ -166,13 +166,21 @@ def test_default_language_file_matches_manifest_and_spanish_covers_the_same_keys
 def test_commands_in_english_and_spanish():
     template = bp.load_template()
     es = json.loads((APP_DIR / "es.json").read_text(encoding="utf-8"))
-    english = ["help", "status", "my tasks", "new project", "digest"]
-    spanish = ["ayuda", "estado", "mis tareas", "nuevo proyecto", "resumen"]
+    # The lists come from the bot's command table (bot/commands.py, issue 18): same words as the parser.
+    from bot.commands import COMMANDS, parse_command
+
+    assert bp.command_list_drift() == []
     scopes_seen = set()
     for i, command_list in enumerate(template["bots"][0]["commandLists"]):
         scopes_seen.update(command_list["scopes"])
-        assert [c["title"] for c in command_list["commands"]] == english
-        assert [es[f"bots[0].commandLists[{i}].commands[{j}].title"] for j in range(len(english))] == spanish
+        scope = "personal" if "personal" in command_list["scopes"] else "team"
+        listed = [spec for spec in COMMANDS if scope in spec.manifest]
+        assert [c["title"] for c in command_list["commands"]] == [spec.en[0] for spec in listed]
+        assert [es[f"bots[0].commandLists[{i}].commands[{j}].title"] for j in range(len(listed))] == [s.es[0] for s in listed]
+        for spec in listed:  # every word the menu offers is one the bot understands
+            assert parse_command(spec.en[0]).name == spec.name or parse_command(spec.en[0]).problem == "missing"
+            assert parse_command(spec.es[0]).name == spec.name or parse_command(spec.es[0]).problem == "missing"
+    assert {"export", "status all", "foc"} <= {c["title"] for cl in template["bots"][0]["commandLists"] for c in cl["commands"]}
     assert template["bots"][0]["scopes"] == ["personal", "team", "groupChat"]
     assert scopes_seen == {"personal", "team", "groupChat"}
 

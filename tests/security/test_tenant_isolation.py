@@ -245,6 +245,8 @@ async def test_card_verbs_follow_the_authorization_matrix(make_harness: HarnessF
 
 @pytest.mark.parametrize("user", [ADMIN, CUSTOMER, PM], ids=lambda u: u.name.split()[0])
 async def test_refreshed_cards_offer_exactly_what_the_matrix_allows(make_harness: HarnessFactory, user: TeamsUser) -> None:
+    from bot.domain.authorization import Action, decide
+    from bot.domain.questions import on_task
     from bot.domain.transitions import allowed_actions
     from tests.teams.flows import actions_of
 
@@ -258,4 +260,10 @@ async def test_refreshed_cards_offer_exactly_what_the_matrix_allows(make_harness
         assert loaded is not None
         actor = service.actor(user.aad_object_id, user.name, user.tenant_id)
         offered = set(actions_of(body["value"]))
-        assert offered == {a.value for a in allowed_actions(loaded, harness.runtime.library, actor, key)}, (user.name, key)
+        expected = {a.value for a in allowed_actions(loaded, harness.runtime.library, actor, key)}
+        # Issue 18: the PM menu for the project's PM, "Ask a question" for anyone on the task.
+        if decide(actor, Action.ASSIGN_ROLES, loaded):
+            expected |= {"plan_reassign", "plan_due", "plan_na"}
+        if on_task(loaded, harness.runtime.library, actor, key):
+            expected.add("ask")
+        assert offered == expected, (user.name, key)

@@ -93,3 +93,19 @@ async def click(harness: Harness, user: TeamsUser, verb: str, data: dict[str, An
     if reason is not None:
         payload["reason"] = reason
     return await harness.post(card_action(user, personal(user), verb, payload, harness.service_url, locale=locale))
+
+
+POINTERS = ("I answered you in our 1:1 chat.", "le respondí en nuestro chat personal.")
+
+
+def followed(harness: Harness, activity: dict[str, Any]) -> dict[str, Any]:
+    """A channel's answer as its reader got it: a pointer to the person's 1:1 chat (issue 18:
+    refusals, errors and "my tasks" are answered privately) is replaced by the 1:1 answer."""
+    text = str(activity.get("text") or "")
+    if not any(text.endswith(p) for p in POINTERS):
+        return activity
+    records = harness.standin.delivered
+    index = next(i for i, r in enumerate(records) if r.activity_id == activity.get("id"))
+    channel_id = records[index].conversation_id
+    private = next(r for r in reversed(records[:index]) if r.conversation_id != channel_id and r.activity is not None)
+    return {**(private.activity or {}), "id": private.activity_id}

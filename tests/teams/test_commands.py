@@ -84,7 +84,10 @@ async def test_port_date_move_recomputes_the_csr_due_date(harness) -> None:
 async def test_customer_cannot_move_dates(harness) -> None:
     project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True))
     await harness.post(message(CUSTOMER, TEAM, "foc 2027-01-22", harness.service_url))
-    assert "Only a provider project manager" in harness.standin.activities_in(TEAM.id)[-1]["text"]
+    # The refusal goes to the customer's 1:1 (issue 18); the channel gets only a pointer.
+    assert "answered you in our 1:1 chat" in harness.standin.activities_in(TEAM.id)[-1]["text"]
+    private = [r.text or "" for r in harness.standin.delivered if r.conversation_id != TEAM.id]
+    assert any("Only a provider project manager" in body for body in private)
     project = await harness.runtime.service.load(project_id)
     assert project is not None and project.foc_date is None
 

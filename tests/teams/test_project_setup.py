@@ -20,7 +20,10 @@ async def test_form_lists_the_team_roster_and_is_a_valid_card(harness) -> None:
 
 async def test_only_a_pm_may_start_set_up(harness) -> None:
     await harness.post(message(CUSTOMER, TEAM, "new project", harness.service_url))
-    assert "Only a provider project manager" in harness.standin.activities_in(TEAM.id)[-1]["text"]
+    # Refused in the customer's 1:1 (issue 18); the channel gets a pointer.
+    assert "answered you in our 1:1 chat" in harness.standin.activities_in(TEAM.id)[-1]["text"]
+    assert any("Only a provider project manager" in (r.text or "") for r in harness.standin.delivered
+               if r.conversation_id != TEAM.id)
     assert await harness.runtime.service.project_for_conversation(TEAM.id) is None
 
 

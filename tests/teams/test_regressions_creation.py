@@ -14,7 +14,7 @@ import pytest
 from bot.storage.contract import ProjectQuery
 from tests.support.teams_activities import Conversation, TeamsUser, card_submit, group_chat, message, personal
 from tests.teams.conftest import ADMIN, CUSTOMER, PM, TEAM, TENANT, Harness
-from tests.teams.flows import create_project, setup_values
+from tests.teams.flows import create_project, followed, setup_values
 
 pytestmark = pytest.mark.regressions
 
@@ -27,7 +27,8 @@ THREAD = Conversation(f"{TEAM.id};messageid=1764169200000", "channel", TENANT, t
 
 def texts(harness: Harness, conversation_id: str, since: int = 0) -> list[str]:
     """The text messages (not cards) the bot sent to a conversation, from the `since`-th activity."""
-    return [str(a["text"]) for a in harness.standin.activities_in(conversation_id)[since:] if a.get("text")]
+    answers = [followed(harness, a) for a in harness.standin.activities_in(conversation_id)[since:]]  # 1:1 answers too
+    return [str(a["text"]) for a in answers if a.get("text")]
 
 
 def forms_in(harness: Harness, conversation_id: str) -> int:

@@ -17,16 +17,26 @@ LICENSE = "cloud_voice_teams:licensing.phone_standard"
 
 
 def last_text(harness: Harness, conversation_id: str) -> str:
-    return str(harness.standin.activities_in(conversation_id)[-1].get("text") or "")
+    """The last answer there; for a pointer to the person's 1:1 (issue 18), the answer it points to."""
+    shown = str(harness.standin.activities_in(conversation_id)[-1].get("text") or "")
+    if "chat personal" in shown or "1:1 chat" in shown:
+        return next(str(r.text) for r in reversed(harness.standin.delivered) if r.conversation_id != conversation_id and r.text)
+    return shown
 
 
 async def say(harness: Harness, text: str) -> str:
     """The PM types in the project's channel; the bot's answer."""
     before = len(harness.standin.activities_in(TEAM.id))
+    private_before = len(harness.standin.delivered)
     await harness.post(message(PM, TEAM, text, harness.service_url))
     answers = harness.standin.activities_in(TEAM.id)[before:]
     assert len(answers) >= 1, f"no answer to {text!r}"
-    return str(answers[0].get("text") or "")
+    answer = str(answers[0].get("text") or "")
+    if "answered you in our 1:1 chat" in answer:  # a refusal goes to the PM's 1:1 (issue 18): read it there
+        private = [r.text for r in harness.standin.delivered[private_before:] if r.conversation_id != TEAM.id and r.text]
+        assert private, f"no private answer to {text!r}"
+        return str(private[-1])
+    return answer
 
 
 def shown_text(value: Any) -> str:
@@ -56,7 +66,7 @@ async def test_port_date_after_the_foc_says_the_foc_wins_and_sends_nothing(harne
     assert "FOC date" in answer and "January 15, 2027" in answer and "nothing changed" in answer
     assert "foc YYYY-MM-DD" in answer  # how to change it
     assert cards_since(harness, mark) == []  # no "Dates updated" to the channel or any owner
-    assert len(harness.standin.delivered) - mark == 1  # only the answer
+    assert len(harness.standin.delivered) - mark == 2  # only the answer, in the PM's 1:1, and its pointer (issue 18)
     project = await harness.runtime.service.load(project_id)
     assert project is not None and str(project.requested_port_date) == "2027-01-15" and str(project.foc_date) == "2027-01-15"
     assert len(await harness.runtime.store.project_events(project_id)) == events
@@ -68,7 +78,6 @@ async def test_port_date_after_the_foc_says_the_foc_wins_and_sends_nothing(harne
     ("foc 2026-02-30", "2026-02-30 is not a valid date (YYYY-MM-DD)"),
     ("foc 2026-13-01", "2026-13-01 is not a valid date"),
     ("foc 12/20/2026", "Write the date as YYYY-MM-DD (year-month-day), for example: **foc 2026-12-26**"),
-    ("foc", "The date is missing. Write it as YYYY-MM-DD"),
     ("port date 1/15/2027", "for example: **port date 2026-12-26**"),
 ])
 async def test_a_date_that_is_not_one_is_named_and_changes_nothing(harness: Harness, typed: str, expected: str) -> None:

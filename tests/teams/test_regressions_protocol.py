@@ -18,7 +18,7 @@ from tests.security.scenario import READY, started_project
 from tests.support.store_counting import count_operations
 from tests.support.teams_activities import Conversation, TeamsUser, card_action, card_submit, channel, message, personal
 from tests.teams.conftest import ADMIN, CUSTOMER, PM, STRANGER, TEAM, TENANT, Harness, harness_env, running_harness
-from tests.teams.flows import actions_of, create_project, setup_values
+from tests.teams.flows import actions_of, create_project, followed, setup_values
 
 pytestmark = pytest.mark.regressions
 SECOND_CHANNEL = channel("second-activation", TENANT)
@@ -31,7 +31,7 @@ async def answer(harness: Harness, user: TeamsUser, where: Conversation, text: s
     before = len(harness.standin.activities_in(where.id))
     status, _ = await harness.post(message(user, where, text, harness.service_url))
     assert status < 500
-    return repr(harness.standin.activities_in(where.id)[before:])
+    return repr([followed(harness, a) for a in harness.standin.activities_in(where.id)[before:]])  # 1:1 answers too
 
 
 # -- item 7: refusals that say what is true, in the person's words ---------------------------

@@ -25,6 +25,12 @@ def conversation_with(harness: Harness, teams_id: str) -> str:
     return next(c.conversation_id for c in harness.standin.created_conversations if any(m["id"] == teams_id for m in c.members))
 
 
+def assert_answered_privately(harness: Harness, fragment: str) -> None:
+    """A refusal in the channel goes to the person's 1:1; the channel gets a pointer (issue 18)."""
+    assert "answered you in our 1:1 chat" in harness.standin.activities_in(TEAM.id)[-1]["text"]
+    assert any(fragment in (r.text or "") for r in harness.standin.delivered if r.conversation_id != TEAM.id)
+
+
 def cards_titled(harness: Harness, conversation_id: str, fragment: str, also: str | None = None) -> list[dict]:
     """Cards with that title in the conversation (and, for a person, in the 1:1 they opened themselves:
     the stand-in gives the two different ids where Teams would give one)."""
@@ -70,7 +76,7 @@ async def test_pm_previews_and_posts_the_digest(harness: Harness) -> None:
     await harness.post(message(PM, TEAM, "digest post", harness.service_url))
     assert len(cards_titled(harness, TEAM.id, "Weekly digest")) == 1
     await harness.post(message(CUSTOMER, TEAM, "digest", harness.service_url))
-    assert "Only a provider project manager" in harness.standin.activities_in(TEAM.id)[-1]["text"]
+    assert_answered_privately(harness, "Only a provider project manager")
 
 
 async def test_completion_report_reaches_the_pm(harness: Harness) -> None:
@@ -96,14 +102,16 @@ async def test_completion_report_reaches_the_pm(harness: Harness) -> None:
 async def test_export_link_serves_the_history_and_refuses_forgeries(harness: Harness) -> None:
     project_id = await create_project(harness, setup_values("cloud_voice_teams", porting=True))
     await harness.post(message(CUSTOMER, TEAM, "export", harness.service_url))
-    assert "Only a provider project manager" in harness.standin.activities_in(TEAM.id)[-1]["text"]
+    assert_answered_privately(harness, "Only a provider project manager")
     await harness.post(message(PM, TEAM, "export", harness.service_url))
     card = harness.standin.cards_in(TEAM.id)[-1]
     url = card["actions"][0]["url"]
     path = url[url.index("/api/exports/"):]
     async with harness.session.get(harness.url + path) as response:
         assert response.status == 200 and response.content_type == "text/csv"
-        rows = list(csv.reader(io.StringIO(await response.text())))
+        raw = await response.read()
+        assert raw.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, so Excel reads the accents (issue 18)
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][:3] == ["seq", "at", "kind"] and any(r[2] == "project_created" for r in rows[1:])
     assert len(rows) - 1 == len(await harness.runtime.store.project_events(project_id))
     forged = path[:-4] + ("0000" if not path.endswith("0000") else "1111")
@@ -116,6 +124,8 @@ async def test_export_link_serves_the_history_and_refuses_forgeries(harness: Har
 
 async def test_reminders_once_a_day_outside_quiet_hours_with_snooze_and_escalation(harness: Harness) -> None:
     await create_project(harness, setup_values("cloud_voice_teams", porting=True))
+    # 26 Nov 2026 is Thanksgiving, a US public holiday reminders skip (issue 18): this project keeps only weekends.
+    await harness.post(message(PM, TEAM, "holidays none", harness.service_url))
     admin_chat = conversation_with(harness, ADMIN.teams_id)
     # Kickoff 26 Nov: the licensing tasks are due the 27th. At 10:30 local on the 26th they are due tomorrow.
     # (The clock only moves forward, as a real one does: the bot remembers when to look at a project next.)
@@ -128,17 +138,23 @@ async def test_reminders_once_a_day_outside_quiet_hours_with_snooze_and_escalati
     # Snooze from the card: no reminder the next day; overdue ones come back after.
     snooze = reminders[0]["actions"][0]
     await harness.post(card_action(ADMIN, personal(ADMIN), snooze["verb"], snooze["data"], harness.service_url))
+    # Friday the 27th, the snooze is over: the tasks due Monday are "due tomorrow" (the next working day).
     harness.clock.now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
     await harness.runtime.scheduler.run_due()
-    assert len(cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)) == 1
-    # At 06:00 local on the 28th the tasks are overdue and the snooze is over, but it is quiet hours.
-    harness.clock.now = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
-    await harness.runtime.scheduler.run_due()
-    assert len(cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)) == 1
+    reminders = cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)
+    assert len(reminders) == 2 and "due tomorrow" in str(reminders[-1])
+    # Saturday the 28th: overdue, but no reminders at weekends (issue 18).
     harness.clock.now = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
     await harness.runtime.scheduler.run_due()
+    assert len(cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)) == 2
+    # At 06:00 local on Monday the 30th the tasks are overdue and the snooze is over, but it is quiet hours.
+    harness.clock.now = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
+    await harness.runtime.scheduler.run_due()
+    assert len(cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)) == 2
+    harness.clock.now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    await harness.runtime.scheduler.run_due()
     reminders = cards_titled(harness, admin_chat, "A reminder of your tasks", personal(ADMIN).id)
-    assert len(reminders) == 2 and "1 day overdue" in str(reminders[-1])
+    assert len(reminders) == 3 and "3 days overdue" in str(reminders[-1])
     # Past the escalation limit (3 days overdue), the PM hears about it.
     harness.clock.now = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
     await harness.runtime.scheduler.run_due()
