@@ -20,6 +20,7 @@ import pytest
 
 from bot.documents.checks import Problem
 from bot.domain.catalogue import STRINGS, t, text
+from bot.domain.digest import Reason
 from bot.domain.documents import ReviewState
 from bot.domain.project import HardwareOption, TaskState
 from bot.domain.roles import Role
@@ -150,6 +151,7 @@ DYNAMIC: dict[str, list[str]] = {
     "documents.review.{}": [r.value for r in ReviewState],
     "link.{}": [r.value for r in LinkRefusal],  # issue 15
     "staff.role.{}": [r.value for r in StaffRole],
+    "reason.{}": [r.value for r in Reason],
 }
 USES = _uses()
 

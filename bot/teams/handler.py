@@ -429,7 +429,7 @@ class ActivationBot(TeamsActivityHandler):
                 spec = self.service.task_spec(key)
                 if record.state.is_open and (roles & set(spec.owners) if not project.pm_plan.plan(key).owner_ids
                                              else actor.id in project.pm_plan.plan(key).owner_ids):  # reassigned (issue 18)
-                    lines.append((spec.title.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
+                    lines.append((spec.label.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
         await turn_context.send_activity(_card_reply(my_tasks_card(lines[:30], language)))
 
     async def _pm_project(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
