@@ -38,6 +38,7 @@ from bot.storage.contract import Store
 from bot.storage.documents import open_document_store
 from bot.storage.people import PersonRecords
 from bot.storage.sqlite_store import SqliteStore
+from bot.storage.staff import StaffDirectory
 from bot.teams.handler import ActivationBot
 from bot.teams.messenger import BotbuilderMessenger
 from bot.teams.signing_keys import SigningKeysUnavailable
@@ -174,6 +175,9 @@ async def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = u
         clock=clock,
         export_link=export_link,
         documents=documents,
+        staff=StaffDirectory(store, settings_pms=settings.pm_aad_ids, settings_admins=settings.bot_admin_aad_ids,
+                             staff_tenant=settings.staff_tenant_id),
+        graph=graph,
         private_send=private_send,
     )
     adapter.on_turn_error = _on_turn_error

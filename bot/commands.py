@@ -43,6 +43,8 @@ class CommandName(StrEnum):
     NOT_APPLICABLE = "not_applicable"
     ADD_TASK = "add_task"
     REMOVE_TASK = "remove_task"
+    STAFF = "staff"  # issue 15: the provider staff roster (bot admins)
+    LINK = "link"  # issue 15: a guest identity linked to staff by a one-time code
     PORT_NUMBERS = "port_numbers"  # issue 17: number porting and the glossary
     PORT_ORDERS = "port_orders"
     GLOSSARY = "glossary"
@@ -120,6 +122,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
                 audience=Audience.PM, argument=Argument.TEXT, once=True),
     CommandSpec(CommandName.REMOVE_TASK, ("quitar tarea", "eliminar tarea"), ("remove task", "delete task"),
                 "help.cmd.removetask", audience=Audience.PM, argument=Argument.TEXT, once=True),
+    # issue 15: "staff [add pm|admin UPN | remove UPN]" (bot admins), "link [CODE]" (bot/teams/crossorg.py)
+    CommandSpec(CommandName.STAFF, ("personal",), ("staff",), "help.cmd.staff", audience=Audience.PM,
+                argument=Argument.OPTIONAL_TEXT, once=True),
+    CommandSpec(CommandName.LINK, ("vincular",), ("link",), "help.cmd.link", audience=Audience.PM,
+                argument=Argument.OPTIONAL_TEXT, once=True),
     # issue 17: number porting and the glossary
     CommandSpec(CommandName.PORT_NUMBERS, ("numeros a portar", "numeros de portabilidad"), ("port numbers", "numbers to port"),
                 "help.cmd.port_numbers"),
@@ -128,6 +135,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(CommandName.WHAT_IS, ("que es", "que significa"), ("what is", "what's", "define"), "help.cmd.what_is",
                 argument=Argument.TEXT),
 )
+CROSSORG_COMMANDS: frozenset[str] = frozenset({CommandName.STAFF, CommandName.LINK})
 PORTING_COMMANDS = frozenset({CommandName.PORT_NUMBERS, CommandName.PORT_ORDERS, CommandName.GLOSSARY, CommandName.WHAT_IS})
 BY_NAME: dict[CommandName, CommandSpec] = {spec.name: spec for spec in COMMANDS}
 ONCE: frozenset[str] = frozenset(spec.name for spec in COMMANDS if spec.once)

@@ -45,6 +45,7 @@ class Settings:
     cosmos_key: str = field(default="", repr=False)
     cosmos_database: str = "activation"
     pm_aad_ids: frozenset[str] = frozenset()
+    bot_admin_aad_ids: frozenset[str] = frozenset()  # bot admins (manage staff in Teams); PMs too
     staff_tenant_id: str = ""
     allowed_tenant_ids: frozenset[str] = frozenset()
     openid_metadata_url: str = ""
@@ -165,6 +166,7 @@ class Settings:
             cosmos_key=get("COSMOS_KEY"),
             cosmos_database=get("COSMOS_DATABASE", "activation") or "activation",
             pm_aad_ids=guid_list("PM_AAD_IDS"),
+            bot_admin_aad_ids=guid_list("BOT_ADMIN_AAD_IDS"),
             staff_tenant_id=get("STAFF_TENANT_ID").lower(),
             allowed_tenant_ids=guid_list("ALLOWED_TENANT_IDS"),
             openid_metadata_url=openid,
@@ -189,7 +191,7 @@ class Settings:
         provider's own tenant (STAFF_TENANT_ID) when that is set."""
         if not aad_object_id:
             return False
-        if aad_object_id.lower() in self.pm_aad_ids:
+        if aad_object_id.lower() in self.pm_aad_ids | self.bot_admin_aad_ids:
             return True
         return bool(self.staff_tenant_id) and (tenant_id or "").lower() == self.staff_tenant_id
 

@@ -313,14 +313,14 @@ class ScheduledWork:
             days_late = (today - due).days
             for person in task_owners(project, self.library, key):  # as the PM assigned them
                 entry = await self._person(people, project, person.id, person.name, person.teams_id)
-                entry.lines.append(ReminderLine(project.customer_name, spec.title.get(entry.language), kind, days_late))
+                entry.lines.append(ReminderLine(project.customer_name, spec.label.get(entry.language), kind, days_late))
                 concerned.add(person.id)
             if days_late > self.escalate_after_days:
                 for pm_id in project.pm_ids:
                     pm = project.person(pm_id)
                     entry = await self._person(people, project, pm_id, pm.name if pm else "", pm.teams_id if pm else None)
                     owners = ", ".join(p.name for p in task_owners(project, self.library, key))
-                    entry.escalations.append(ReminderLine(project.customer_name, f"{spec.title.get(entry.language)} ({owners})",
+                    entry.escalations.append(ReminderLine(project.customer_name, f"{spec.label.get(entry.language)} ({owners})",
                                                           "overdue", days_late))
                     concerned.add(pm_id)
         tomorrow = today + timedelta(days=1)

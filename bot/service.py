@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.authorization import Action, Actor, decide
+from bot.domain.authorization import Action, Actor, decide, in_tenants
 from bot.domain.digest import next_digest_at, post_digest_now
 from bot.domain.documents import missing_documents
 from bot.domain.notifications import plan_notifications
@@ -219,7 +219,7 @@ class ActivationService:
         project = await self.load(project_id)
         if project is None:
             raise Refused("unknown_project")
-        if project.tenant_id != actor.tenant_id and not actor.is_staff_pm:
+        if not in_tenants(actor, project):
             log.warning("cross-tenant read refused: actor tenant %s, project %s", actor.tenant_id, project.id)
             raise Refused("tenant")
         if not decide(actor, Action.STATUS, project):
@@ -251,7 +251,7 @@ class ActivationService:
         """Apply a card action. Refusals and stale cards change nothing and come back as
         `refusal`, with the project as it is now so the caller can redraw the card."""
         def decide_change(project: Project) -> TaskDecision:
-            if project.tenant_id != actor.tenant_id and not actor.is_staff_pm:
+            if not in_tenants(actor, project):
                 log.warning("cross-tenant action refused: actor tenant %s, project %s", actor.tenant_id, project.id)
                 return TaskDecision(None, "tenant")
             now = self.clock()
@@ -281,7 +281,7 @@ class ActivationService:
 
     async def change_project(self, actor: Actor, project_id: str, mutate: Callable[[Project], Change]) -> Project:
         def decide_change(project: Project) -> Change:
-            if project.tenant_id != actor.tenant_id and not actor.is_staff_pm:
+            if not in_tenants(actor, project):
                 raise Refused("tenant")
             change = mutate(project)
             self._notify_due_changes(project, change)
@@ -440,6 +440,6 @@ class ActivationService:
         """The first of these people whose organisation is not the project's, if any."""
         for person_id in person_ids:
             record = await self.people.get(person_id)
-            if record.tenant_id and record.tenant_id != project.tenant_id:
+            if record.tenant_id and record.tenant_id not in project.tenants():  # host's or its people's (issue 15)
                 return person_id
         return None

@@ -1,78 +1,47 @@
-"""The weekly digest card (with Teams charts and a fallback for clients without them), the
-PM's portfolio digest, and the project completion report."""
+"""The weekly digest card, answer first (cards/answer.py: health and its reason, go-live, what
+each side owes, blocked and overdue; the rest behind "Show all"), the PM's portfolio digest,
+and the project completion report."""
 
 from __future__ import annotations
 
 from bot.domain.catalogue import t
 from bot.domain.text import Language
+from cards.answer import Hidden, answer_sections, go_live_facts, health_badge, hidden_section, phases_section, toggle_actions
 from cards.base import Card, Element, card, facts, heading, text, title
 from cards.porting import porting_section
-from cards.status import HEALTH_COLOR, task_section
 from cards.views import CompletionView, DigestView
 
 
-def progress_chart(view: DigestView) -> Element:
-    """A donut of done / open / blocked, falling back to plain facts where charts don't render."""
-    lang = view.language
-    open_count = max(0, view.total - view.done - view.blocked_count)
-    fallback = facts([
-        (t("digest.done", lang), str(view.done)),
-        (t("digest.open", lang), str(open_count)),
-        (t("status.blocked", lang), str(view.blocked_count)),
-    ])
-    return {
-        "type": "Chart.Donut",
-        "title": t("digest.chart", lang),
-        "data": [
-            {"legend": t("digest.done", lang), "value": view.done},
-            {"legend": t("digest.open", lang), "value": open_count},
-            {"legend": t("status.blocked", lang), "value": view.blocked_count},
-        ],
-        "fallback": fallback,
-    }
-
-
-def phase_chart(view: DigestView) -> Element:
-    lang = view.language
-    fallback = facts([(phase, f"{done}/{total}") for phase, done, total in view.progress])
-    return {
-        "type": "Chart.HorizontalBar",
-        "title": t("status.progress", lang),
-        "data": [{"x": phase, "y": round(100 * done / total) if total else 0} for phase, done, total in view.progress],
-        "fallback": fallback,
-    }
-
-
 def digest_card(view: DigestView) -> Card:
+    """Top to bottom: the answer, then (hidden) completed this week and the dates that moved,
+    then (hidden) the phases. A new section goes in `sections` below, before "completed"."""
     lang = view.language
+    answer = view.answer
+    hidden = Hidden("d")
     body: list[Element] = [
         title(t("digest.title", lang, customer=view.customer_name)),
-        text(f"{view.products} · {view.week} · {view.done}/{view.total}", subtle=True),
-        text(view.health_label, color=HEALTH_COLOR[view.health.value], size="Medium"),
-        facts([(t("status.go_live", lang), view.forecast_go_live), (t("status.target", lang), view.target_go_live)]),
-        progress_chart(view),
-        phase_chart(view),
+        text(f"{view.products} · {view.week}", subtle=True),
+        health_badge(answer),
+        go_live_facts(answer, lang),
     ]
     if view.complete:
         body.append(text(t("status.complete", lang), color="Good"))
-    body += task_section(t("digest.completed", lang), view.completed, lang)
-    body += task_section(t("digest.due_soon", lang), view.due_soon, lang)
-    body += task_section(t("status.overdue", lang), view.overdue, lang)
-    body += task_section(t("status.blocked", lang), view.blocked, lang)
-    body += task_section(t("status.waiting_customer", lang), view.waiting_customer, lang)
-    body += task_section(t("status.waiting_provider", lang), view.waiting_provider, lang)
-    body += task_section(t("digest.moved", lang), view.moved, lang)
+    body += answer_sections(answer, lang, hidden)
     body += porting_section(view.porting)  # issue 17: each order, and the FOCs that moved
-    return card(body, fallback_text=t("digest.title", lang, customer=view.customer_name))
+    body += hidden_section(t("digest.completed", lang), view.completed, hidden)
+    body += hidden_section(t("digest.moved", lang), view.moved, hidden)
+    body.append(phases_section(answer, lang))
+    return card(body, toggle_actions(hidden, lang), fallback_text=t("digest.title", lang, customer=view.customer_name))
 
 
 def portfolio_digest_card(views: list[DigestView], language: Language) -> Card:
     body: list[Element] = [title(t("digest.portfolio", language))]
     for view in views:
         body.append(heading(f"{view.customer_name} · {view.health_label}"))
+        body.append(text(view.answer.reason, subtle=True))
         body.append(facts([
             (t("status.go_live", language), f"{view.forecast_go_live} ({t('status.target', language)}: {view.target_go_live})"),
-            (t("digest.done", language), f"{view.done}/{view.total}"),
+            (t("answer.progress", language), view.answer.done_label),
             (t("status.overdue", language), str(view.overdue_count)),
             (t("status.blocked", language), str(view.blocked_count)),
         ]))

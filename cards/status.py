@@ -7,6 +7,7 @@ from datetime import date
 
 from bot.domain.catalogue import t
 from bot.domain.text import Language
+from cards.answer import Hidden, answer_sections, go_live_facts, health_badge, hidden_section, phases_section, toggle_actions
 from cards.base import Card, Element, bullets, card, facts, heading, plain, text, title
 from cards.dates import format_date
 from cards.documents import document_status_elements
@@ -23,36 +24,33 @@ def task_section(label: str, lines: list[TaskLine], language: Language) -> list[
 
 
 def status_card(view: StatusView) -> Card:
+    """The digest's answer-first top (cards/answer.py), then (hidden) the next milestones, then
+    (hidden) the phases. A new section goes in before the milestones."""
     lang = view.language
+    answer = view.answer
+    hidden = Hidden("s")
     body: list[Element] = [
         title(t("status.title", lang, customer=view.customer_name)),
-        text(f"{view.products} · {view.done}/{view.total}", subtle=True),
-        facts([
-            (t("status.health", lang), view.health_label),
-            (t("status.go_live", lang), view.forecast_go_live),
-            (t("status.target", lang), view.target_go_live),
-        ]),
+        text(view.products, subtle=True),
+        health_badge(answer),
+        go_live_facts(answer, lang),
     ]
     if view.complete:
         body.append(text(t("status.complete", lang), color="Good", size="Medium"))
-    body.append(text(view.health_label, color=HEALTH_COLOR[view.health.value], size="Medium"))
-    body += [heading(t("status.progress", lang)), facts([(phase, f"{done}/{total}") for phase, done, total in view.progress])]
-    body += task_section(t("status.overdue", lang), view.overdue, lang)
-    body += task_section(t("status.blocked", lang), view.blocked, lang)
-    body += task_section(t("status.waiting_customer", lang), view.waiting_customer, lang)
-    body += document_status_elements(view.documents, lang)
-    body += task_section(t("status.waiting_provider", lang), view.waiting_provider, lang)
-    body += task_section(t("status.milestones", lang), view.milestones, lang)
+    body += answer_sections(answer, lang, hidden)
+    body += document_status_elements(view.documents, lang)  # issue 16
     body += porting_section(view.porting)  # issue 17
-    if view.questions:
+    if view.questions:  # issue 18
         body += [heading(t("question.open", lang)), bullets(view.questions)]
-    return card(body, fallback_text=t("status.title", lang, customer=view.customer_name))
+    body += hidden_section(t("status.milestones", lang), view.milestones, hidden)
+    body.append(phases_section(answer, lang))
+    return card(body, toggle_actions(hidden, lang), fallback_text=t("status.title", lang, customer=view.customer_name))
 
 
 def portfolio_card(views: list[StatusView], language: Language) -> Card:
     body: list[Element] = [title(t("status.portfolio", language))]
     rows = [
-        (v.customer_name, f"{v.health_label} · {v.done}/{v.total} · {v.forecast_go_live}") for v in views
+        (v.customer_name, f"{v.health_label} · {v.answer.done_label} · {v.forecast_go_live}") for v in views
     ]
     body.append(facts(rows) if rows else text(t("status.none", language), subtle=True))
     return card(body, fallback_text=t("status.portfolio", language))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.domain.authorization import Action
 from bot.domain.catalogue import t
-from cards.base import Card, bullets, card, execute, facts, heading, open_url, show_card, text, title
+from cards.base import Card, Element, bullets, card, execute, facts, heading, open_url, show_card, text, title
 from cards.documents import document_elements
 from cards.glossary import with_terms
 from cards.plan import pm_menu_actions, thread_blocks
@@ -29,31 +29,37 @@ def action_data(view: TaskView) -> dict[str, object]:
 
 
 def task_card(view: TaskView) -> Card:
+    """What to do, when it is due and its state first (the primary button is the card's first
+    action); then what to expect; the phase, owners, effort and confirmers, and the guidance,
+    after a separator, as detail. A new section goes in `body` just before that separator."""
     lang = view.language
-    body = [
+    body: list[Element] = [
         text(f"{view.customer_name} · {view.product_name}", subtle=True),
         title(view.title),
-        facts([
-            (t("task.phase", lang), view.phase_title),
-            *[(role, names) for role, names in view.owners],
-            (t("task.due", lang), view.due),
-            *([(t("task.effort", lang), view.effort)] if view.effort else []),
-            (t("task.state", lang), view.state_label),
-            (t("task.confirmers", lang), view.confirmers),
-        ]),
+        {"type": "TextBlock", "text": f"{t('task.due', lang)}: {view.due} · {view.state_label}", "wrap": True,
+         "weight": "Bolder", "spacing": "Small", **({"color": _STATE_COLOR[view.state.value]} if view.state.value in _STATE_COLOR else {})},
     ]
     if view.notice:
         body.insert(0, text(view.notice, color="Warning"))
     if view.history:
         body.append(text(view.history, color=_STATE_COLOR.get(view.state.value), subtle=view.state.value == "ready"))
+    if view.source_title:
+        body.append(text(view.source_title))
     body += [heading(t("task.expect", lang)), text(view.description)]
-    if view.guidance:
-        body += [heading(t("task.guidance", lang)), bullets(view.guidance)]
     if view.checks:
         body += [heading(t("task.checks", lang)), bullets(view.checks)]
-    body += document_elements(view.documents)
-    if view.plan is not None:
+    body += document_elements(view.documents)  # issue 16
+    if view.plan is not None:  # the PM's thread on the task (issue 18)
         body += thread_blocks(view.plan)
+    details: list[Element] = [facts([
+        (t("task.phase", lang), view.phase_title),
+        *[(role, names) for role, names in view.owners],
+        *([(t("task.effort", lang), view.effort)] if view.effort else []),
+        (t("task.confirmers", lang), view.confirmers),
+    ])]
+    if view.guidance:
+        details += [heading(t("task.guidance", lang)), bullets(view.guidance)]
+    body.append({"type": "Container", "separator": True, "spacing": "Medium", "items": details})
     data = action_data(view)
     actions = []
     for action in view.actions:

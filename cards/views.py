@@ -5,18 +5,18 @@ Card builders take these and nothing else, so they stay pure and easy to test.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.authorization import Action, Actor
 from bot.domain.catalogue import t
-from bot.domain.digest import compute_digest
+from bot.domain.digest import Answer, answer_first, compute_digest
 from bot.domain.document_rights import may_review, may_upload
 from bot.domain.plan import task_owners
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import Project, TaskState
-from bot.domain.roles import Role
+from bot.domain.roles import Party, Role
 from bot.domain.schedule import (
     Health,
     Schedule,
@@ -71,6 +71,7 @@ class TaskView:
     checks: list[str] = field(default_factory=list)  # e.g. the tenant's licences, for the licensing tasks
     documents: DocumentsSection | None = None  # what the task asks to upload, and what was (cards/documents.py)
     plan: PlanView | None = None  # PM menu, "Ask a question" and the thread (cards/plan.py)
+    source_title: str | None = None  # the source's row word for word, when the title is its short form
 
 
 def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: Actor | None, language: Language,
@@ -107,7 +108,7 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
         language=language,
         product_name=playbook.name.get(language),
         phase_title=playbook.phase(spec.phase).title.get(language),
-        title=spec.title.get(language),
+        title=spec.label.get(language),
         description=spec.description.get(language),
         effort=spec.effort.get(language) if spec.effort else None,
         guidance=[g.get(language) for g in (*playbook.phase(spec.phase).guidance, *spec.guidance)],
@@ -129,6 +130,7 @@ def task_view(project: Project, library: PlaybookLibrary, key: str, *, viewer: A
                                     can_review=viewer is not None and may_review(viewer, project), in_channel=viewer is None),
         plan=plan_view(project, library, key, viewer=viewer, language=language, due_iso=due.planned_due.isoformat(),
                        data={"p": project.id, "k": key, "r": record.rev}),
+        source_title=spec.title.get(language) if spec.label != spec.title else None,
     )
 
 
@@ -159,6 +161,118 @@ class TaskLine:
 
 
 @dataclass(frozen=True, slots=True)
+class PartyView:
+    """One side's part of "what each side owes this week": the most urgent first, the rest hidden."""
+
+    label: str  # "Waiting on the customer: 4 tasks this week"
+    due_count: int
+    top: list[TaskLine]
+    rest: list[TaskLine]  # the rest due this week, then the side's later open tasks
+    more: int  # beyond `rest`, not listed
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerView:
+    """The top of the digest and status cards: are we on track, and what is needed from whom."""
+
+    health: Health
+    health_label: str
+    reason: str
+    forecast_go_live: str
+    target_go_live: str
+    change: str | None  # against last week's digest; None before the first
+    done: int
+    total: int
+    done_label: str
+    parties: list[PartyView]
+    blocked: list[TaskLine]  # the first `list_limit`
+    overdue: list[TaskLine]
+    phases: list[tuple[str, int, int]]  # (phase title, done, total)
+    products: list[tuple[str, int, int]]  # (product name, done, total)
+    blocked_count: int = 0
+    overdue_count: int = 0
+
+
+TOP_ITEMS = 3
+WAITING_KEY = {Party.CUSTOMER: "status.waiting_customer", Party.PROVIDER: "status.waiting_provider",
+               Party.PARTNER: "status.waiting_partner"}
+_SHORT_MONTHS = {
+    "es": ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+
+def short_date(day: date, language: Language, today: date) -> str:
+    """"Dec 3" / "3 dic" for list lines; the year only when it is not this one."""
+    month = _SHORT_MONTHS[language][day.month - 1]
+    text = f"{day.day} {month}" if language == "es" else f"{month} {day.day}"
+    return text if day.year == today.year else f"{text} {day.year}"
+
+
+def answer_view(project: Project, library: PlaybookLibrary, answer: Answer, *, language: Language,
+                phases: list[tuple[str, int, int]], list_limit: int = 15) -> AnswerView:
+    def title_of(key: str) -> str:
+        return spec_of(library, key, project).label.get(language)
+
+    def owners(key: str) -> str:
+        spec = spec_of(library, key, project)
+        return ", ".join(plain(p.name) for p in task_owners(project, library, key)) or ", ".join(r.label.get(language) for r in spec.owners)
+
+    def moment(value: datetime | None) -> str:
+        return short_date(value.astimezone(ZoneInfo(project.timezone)).date(), language, answer.today) if value else "—"
+
+    def due_line(key: str, day: date) -> TaskLine:
+        when = short_date(day, language, answer.today)
+        return TaskLine(key, title_of(key), f"{t('answer.due', language, date=when)} · {owners(key)}")
+
+    parties = []
+    for load in answer.parties:
+        lines = [due_line(k, d) for k, d in load.due] + [due_line(k, d) for k, d in load.later]
+        label = t("answer.owes", language, n=len(load.due), party=t(WAITING_KEY[load.party], language))
+        if load.later:
+            label += f" · {t('answer.later', language, n=len(load.later))}"
+        parties.append(PartyView(label, len(load.due), lines[:min(TOP_ITEMS, len(load.due))],
+                                 lines[min(TOP_ITEMS, len(load.due)):TOP_ITEMS + list_limit],
+                                 max(0, len(lines) - TOP_ITEMS - list_limit)))
+    blocked = []
+    for key, reason, since, days_late in answer.blocked:
+        detail = f"{plain(reason)} · {t('digest.since', language, date=moment(since))}"
+        if days_late:
+            detail += f" · {t('status.days_late', language, n=days_late)}"
+        blocked.append(TaskLine(key, title_of(key), f"{owners(key)} · {detail}"))
+    overdue = [TaskLine(o.key, title_of(o.key), f"{owners(o.key)} · {t('status.days_late', language, n=o.days_late)}")
+               for o in answer.overdue]
+    change = None
+    if answer.go_live_change_days is not None:
+        days = answer.go_live_change_days
+        change = (t("change.later", language, n=days) if days > 0 else
+                  t("change.earlier", language, n=-days) if days < 0 else t("change.same", language))
+    products = []
+    for product in project.products:
+        keys = [k for k in project.tasks if k.split(":", 1)[0] == product]
+        products.append((library[product].name.get(language), sum(1 for k in keys if project.tasks[k].state.is_closed), len(keys)))
+    why = answer.reason
+    return AnswerView(
+        health=why.health,
+        health_label=t(f"health.{why.health.value}", language),
+        reason=t(f"reason.{why.reason.value}", language, **({} if why.reason.value == "complete" else {"n": why.n})),
+        forecast_go_live=format_date(answer.forecast_go_live, language),
+        target_go_live=format_date(answer.target_go_live, language),
+        change=change,
+        done=answer.done,
+        total=answer.total,
+        done_label=t("answer.done", language, done=answer.done, total=answer.total),
+        parties=parties,
+        blocked=blocked[:list_limit],
+        overdue=overdue[:list_limit],
+        blocked_count=len(blocked),
+        overdue_count=len(overdue),
+        phases=phases,
+        products=products,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class StatusView:
     project_id: str
     customer_name: str
@@ -177,6 +291,7 @@ class StatusView:
     complete: bool
     done: int
     total: int
+    answer: AnswerView
     documents: list[tuple[str, str]] = field(default_factory=list)  # (task, what its documents still need)
     porting: PortingView | None = None  # issue 17: port orders
     questions: list[str] = field(default_factory=list)  # open questions on tasks (cards/plan.py)
@@ -187,7 +302,7 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
     schedule = schedule or compute_schedule(project, library, now)
 
     def title_of(key: str) -> str:
-        return spec_of(library, key, project).title.get(language)
+        return spec_of(library, key, project).label.get(language)
 
     def owners(key: str) -> str:
         spec = spec_of(library, key, project)
@@ -240,6 +355,8 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
         done=done,
         total=len(project.tasks),
         documents=document_status_lines(project, library, language, list_limit),
+        answer=answer_view(project, library, answer_first(project, library, schedule, now), language=language,
+                           phases=progress),
         porting=porting_view(project, language, now),
         questions=open_question_lines(project, library, language),
     )
@@ -269,15 +386,17 @@ class DigestView:
     waiting_provider: list[TaskLine]
     moved: list[TaskLine]
     complete: bool
+    answer: AnswerView
     porting: PortingView | None = None  # issue 17: port orders, and their FOCs that moved
 
 
 def digest_view(project: Project, library: PlaybookLibrary, *, language: Language, now: datetime,
-                list_limit: int = 8) -> DigestView:
-    digest = compute_digest(project, library, now)
+                list_limit: int = 8, previous: dict[str, str] | None = None) -> DigestView:
+    """`previous`: the dates the last digest showed (default: the project's record of them)."""
+    digest = compute_digest(project, library, now, previous=previous)
 
     def title_of(key: str) -> str:
-        return spec_of(library, key, project).title.get(language)
+        return spec_of(library, key, project).label.get(language)
 
     def owners(key: str) -> str:
         spec = spec_of(library, key, project)
@@ -290,7 +409,7 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
         return t("status.go_live", language) if key == "go_live" else title_of(key)
 
     progress = [(library[p.playbook_id].phase(p.phase_id).title.get(language), p.done, p.total) for p in digest.progress]
-    return DigestView(
+    view = DigestView(
         project_id=project.id,
         customer_name=plain(project.customer_name),
         language=language,
@@ -317,10 +436,30 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
         moved=[TaskLine(m.label_key, moved_label(m.label_key),
                         f"{format_date(date.fromisoformat(m.before), language)} → {format_date(date.fromisoformat(m.after), language)}"
                         + moved_reason(project, m.label_key))
-               for m in digest.moved][:list_limit] + porting_moved(project, language, now),  # issue 17: moved FOCs
+               for m in digest.moved] + porting_moved(project, language, now),  # a few milestones at most; issue 17: moved FOCs
         complete=project.is_complete(),
+        answer=answer_view(project, library, answer_first(project, library, digest.schedule, now, previous=previous),
+                           language=language, phases=progress),
         porting=porting_view(project, language, now),
     )
+    return _moves_where_listed(view)
+
+
+def _moves_where_listed(view: DigestView) -> DigestView:
+    """A task is listed once: a moved date of a task the answer lists joins that task's line."""
+    moves = {line.key: line.detail for line in view.moved}
+
+    def with_move(lines: list[TaskLine]) -> list[TaskLine]:
+        return [replace(line, detail=f"{line.detail} · {moves[line.key]}") if line.key in moves else line for line in lines]
+
+    answer = view.answer
+    listed = {line.key for line in answer.blocked + answer.overdue}
+    listed |= {line.key for party in answer.parties for line in party.top + party.rest}
+    if not listed & set(moves):
+        return view
+    parties = [replace(party, top=with_move(party.top), rest=with_move(party.rest)) for party in answer.parties]
+    answer = replace(answer, blocked=with_move(answer.blocked), overdue=with_move(answer.overdue), parties=parties)
+    return replace(view, answer=answer, moved=[line for line in view.moved if line.key not in listed])
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,7 +488,7 @@ def completion_view(project: Project, library: PlaybookLibrary, *, language: Lan
     for key, record in project.tasks.items():
         spec = spec_of(library, key, project)
         if spec.milestone is not None and record.done_at is not None:
-            key_dates.append((spec.title.get(language), format_date(record.done_at.astimezone(tz).date(), language)))
+            key_dates.append((spec.label.get(language), format_date(record.done_at.astimezone(tz).date(), language)))
     if project.completed_at:
         key_dates.append((t("completion.completed", language), format_date(project.completed_at.astimezone(tz).date(), language)))
     invoice = schedule.first_invoice or (first_of_next_month(project.completed_at.astimezone(tz).date()) if project.completed_at else None)

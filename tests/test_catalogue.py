@@ -20,12 +20,14 @@ import pytest
 
 from bot.documents.checks import Problem
 from bot.domain.catalogue import STRINGS, t, text
+from bot.domain.digest import Reason
 from bot.domain.documents import ReviewState
 from bot.domain.project import HardwareOption, TaskState
 from bot.domain.roles import Role
 from bot.domain.schedule import Health
 from bot.domain.text import LocalizedText, Plural, parse_language
 from bot.graph.licensing import SECTIONS, UncheckedReason
+from bot.storage.staff import LinkRefusal, StaffRole
 from cards.reminder import ReminderLine, reminder_card
 from cards.setup import created_text
 
@@ -147,6 +149,9 @@ DYNAMIC: dict[str, list[str]] = {
     "role.{}": [r.value for r in Role],
     "documents.refused.{}": [p.value for p in Problem],
     "documents.review.{}": [r.value for r in ReviewState],
+    "link.{}": [r.value for r in LinkRefusal],  # issue 15
+    "staff.role.{}": [r.value for r in StaffRole],
+    "reason.{}": [r.value for r in Reason],
 }
 USES = _uses()
 

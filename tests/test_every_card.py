@@ -81,6 +81,27 @@ def test_every_other_card_in_both_languages_is_valid(library) -> None:
     _assert_all_valid(cards)
 
 
+def test_every_cross_organisation_card_in_both_languages_is_valid() -> None:
+    """Issue 15: the staff roster (with and without people and candidates), the link code card and
+    the shared-channel assignment card (with and without the other organisation's members)."""
+    from cards.staff import SharedView, StaffLine, StaffView, link_code_card, shared_channel_card, staff_card
+
+    lines = [StaffLine("t/a", "Ada <at>Admin</at>", "ada@p.example", "admin"), StaffLine("*/b", "b", "", "pm", True),
+             *(StaffLine(f"t/{i}", f"PM {i}", f"pm{i}@p.example", "pm") for i in range(30))]
+    candidates = [(f"t/{i}", f"Member **{i}**") for i in range(120)]
+    members = [(f"c/{i}", f"Customer [{i}](http://x)") for i in range(40)]
+    cards = []
+    for language in LANGUAGES:
+        cards += [
+            staff_card(StaffView(language, lines, candidates, "Nia is now PM.")), staff_card(StaffView(language, [], [])),
+            link_code_card("ABCD2345", 10, language),
+            shared_channel_card(SharedView(language, "p-1", "Contoso **Pharma**", "Contoso IT", members)),
+            shared_channel_card(SharedView(language, "p-1", "Contoso", "Contoso IT", [])),
+            card([text(t("channel_only", language, name="Cam"))]), card([text(t("identity.refused", language, ref="abc12345"))]),
+        ]
+    _assert_all_valid(cards)
+
+
 def test_every_string_exists_in_both_languages() -> None:
     for key, value in STRINGS.items():
         for form in value.forms if isinstance(value, Plural) else (value,):

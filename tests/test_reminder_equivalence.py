@@ -55,13 +55,13 @@ class EveryProjectReminders(ScheduledWork):
                     continue
                 for person in project.people_in(spec.owners):
                     entry = await self._person(people, project, person.id, person.name, person.teams_id)
-                    entry.lines.append(ReminderLine(project.customer_name, spec.title.get(entry.language), kind, days_late))
+                    entry.lines.append(ReminderLine(project.customer_name, spec.label.get(entry.language), kind, days_late))
                 if days_late > self.escalate_after_days:
                     for pm_id in project.pm_ids:
                         pm = project.person(pm_id)
                         entry = await self._person(people, project, pm_id, pm.name if pm else "", pm.teams_id if pm else None)
                         owners = ", ".join(p.name for p in project.people_in(spec.owners))
-                        entry.escalations.append(ReminderLine(project.customer_name, f"{spec.title.get(entry.language)} ({owners})",
+                        entry.escalations.append(ReminderLine(project.customer_name, f"{spec.label.get(entry.language)} ({owners})",
                                                               "overdue", days_late))
         sent = 0
         for entry in people.values():

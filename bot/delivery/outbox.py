@@ -204,6 +204,8 @@ class OutboxSender:
         target, viewer, language = await self._resolve(project, item.target)
         if target is None and item.kind is OutboxKind.UNREACHABLE_NOTICE:
             target = project.channel  # the PM cannot be reached either: say it where the project lives
+        if target is None and item.target.kind is TargetKind.PERSON:
+            await self._note_channel_only(project, item.target.person_id)  # issue 15
         if target is None:
             return Delivered(item.id, Settled.SKIPPED, [], "no conversation")
         rendered = await self.renderer.render(project, item, viewer, language)
@@ -213,7 +215,8 @@ class OutboxSender:
             target = _note_thread(project, item, target)
         activity_id = await self.messenger.send(target, rendered)
         keeps_copy = item.kind in (OutboxKind.TASK_CARD, OutboxKind.BLOCKED_ALERT) and activity_id
-        return Delivered(item.id, Settled.SENT, [(key, CardCopy(target.conversation_id, activity_id))] if keeps_copy else [])
+        return Delivered(item.id, Settled.SENT, [(key, CardCopy(target.conversation_id, activity_id,
+                                                                                 _other_tenant(project, target)))] if keeps_copy else [])
 
     async def _update_copies(self, project: Project, item: OutboxItem) -> Delivered:
         """Redraw every sent copy of a task's card, each for the people of its conversation."""
@@ -223,7 +226,7 @@ class OutboxSender:
             return Delivered(item.id, Settled.SKIPPED, [])
         for copy in record.card_copies:
             copy_card = await self.renderer.task_copy(project, key, copy.conversation_id)
-            copy_target = ConversationTarget(copy.conversation_id, project.channel.service_url, project.tenant_id)
+            copy_target = ConversationTarget(copy.conversation_id, project.channel.service_url, copy.tenant_id or project.tenant_id)
             try:
                 await self.messenger.update(copy_target, copy.activity_id, copy_card)
             except DeliveryError as error:
@@ -240,7 +243,8 @@ class OutboxSender:
         person = project.person(person_id)
         record = await self.reach.people.get(person_id)
         conversation = await self.reach.conversation(person_id, teams_id=person.teams_id if person else None,
-                                                     via=project.channel, tenant_id=project.tenant_id, record=record)
+                                                     via=project.channel, tenant_id=project.tenant_id, record=record,
+                                                     home_tenant=project.home_tenant(person) if person else None)
         return conversation, self.renderer.actor_for(project, person_id), record.language_or(project.language)
 
     async def _check_licensing(self, project: Project, item: OutboxItem) -> Delivered:
@@ -262,6 +266,27 @@ class OutboxSender:
         await update_project(self.store, project.id, refresh_cards, lambda _: [])
         return Delivered(item.id, Settled.SENT, [], "checked" if report.checked else str(report.reason), job=True)
 
+    async def _note_channel_only(self, project: Project, person_id: str) -> None:
+        """Someone of another tenant with no 1:1 chat: their cards reach them in the channel, with
+        an @mention; the project's PMs are told once who, and how to fix it (issue 15)."""
+        person = project.person(person_id)
+        if person is None or project.channel is None or project.is_pm(person_id):
+            return
+        record = await self.reach.people.get(person_id)
+        if not self.reach.external(project.channel, project.home_tenant(person) or record.tenant_id):
+            return
+        if not await self.reach.note_channel_only(person_id):
+            return
+        log.info("person %s of project %s reachable in the channel only", person_id, project.id)
+
+        def notify(fresh: Project) -> None:
+            for pm_id in fresh.pm_ids:
+                fresh.owe(OutboxItem(id=f"channel-only:{person_id}:{pm_id}", kind=OutboxKind.UNREACHABLE_NOTICE,
+                                     target=Target.person(pm_id), created_at=self.clock(),
+                                     params={"name": person.name, "why": "channel_only"}))
+
+        await update_project(self.store, project.id, notify, lambda _: [])
+
     async def _mark_unreachable(self, project: Project, item: OutboxItem, error: DeliveryError) -> None:
         """Remember the person cannot be reached, and tell the project's PMs once."""
         log.warning("target %s of project %s unreachable: %s %s", item.target.encode(), project.id, error.status, error.code)
@@ -281,3 +306,8 @@ class OutboxSender:
                                      target=Target.person(pm_id), created_at=self.clock(), params={"name": name}))
 
         await update_project(self.store, project.id, notify, lambda _: [])
+
+
+def _other_tenant(project: Project, target: ConversationTarget) -> str:
+    """The target's tenant when it is not the project's host (issue 15), else "" (as stored before)."""
+    return target.tenant_id if target.tenant_id and target.tenant_id != project.tenant_id else ""

@@ -4,6 +4,9 @@ In order: nobody, if they are marked unreachable; the 1:1 chat they have used or
 before; a new 1:1 chat opened through the Bot Connector with their Teams id, from a
 conversation they share with the bot (the project's channel); and, with Microsoft Graph
 configured, installing the app for them first (someone who never opened the bot).
+Someone from another tenant than the channel's host (a shared channel's external member) is
+reached 1:1 only in a chat they opened in their own tenant: Teams refuses to open one from the
+host's channel, so the bot never tries and their cards reach them in the channel (issue 15).
 """
 
 from __future__ import annotations
@@ -45,16 +48,18 @@ class Reach:
         self.graph = graph
 
     async def conversation(self, person_id: str, *, teams_id: str | None, via: ConversationTarget | None,
-                           tenant_id: str, record: PersonRecord | None = None, install: bool = True) -> ConversationTarget | None:
+                           tenant_id: str, record: PersonRecord | None = None, install: bool = True,
+                           home_tenant: str | None = None) -> ConversationTarget | None:
         """Their 1:1 chat, or None when they cannot be reached now. `record`: theirs, if the
-        caller has just read it; `install`: whether Graph may install the app for them."""
+        caller has just read it; `install`: whether Graph may install the app for them;
+        `home_tenant`: theirs when known (else their record's)."""
         record = record if record is not None else await self.people.get(person_id)
         if record.unreachable:
             return None
         if record.conversation:
             return record.conversation
         teams_id = teams_id or record.teams_id
-        if via is None:
+        if via is None or self.external(via, home_tenant or record.tenant_id):
             return None
         graph = self.graph if install else None
         conversation: ConversationTarget | None = None
@@ -74,6 +79,23 @@ class Reach:
         found = conversation
         await self.people.change(person_id, lambda r: replace(r, conversation=found))
         return conversation
+
+    @staticmethod
+    def external(via: ConversationTarget, home_tenant: str | None) -> bool:
+        """Whether the person's home tenant is not the channel's: no 1:1 chat can be opened from it."""
+        return bool(home_tenant) and bool(via.tenant_id) and home_tenant != via.tenant_id
+
+    async def note_channel_only(self, person_id: str) -> bool:
+        """Remember they can only be reached in the channel; True the first time (tell the PM then)."""
+        newly = False
+
+        def mark(record: PersonRecord) -> PersonRecord | None:
+            nonlocal newly
+            newly = not record.channel_only
+            return replace(record, channel_only=True) if newly else None
+
+        await self.people.change(person_id, mark)
+        return newly
 
     async def mark_unreachable(self, person_id: str, why: str) -> bool:
         """Remember that sends to them fail for good; True the first time (tell the PM then)."""

@@ -57,7 +57,8 @@ class Renderer:
 
     def actor_for(self, project: Project, person_id: str) -> Actor:
         person = project.person(person_id)
-        return Actor(person_id, person.name if person else "", project.tenant_id, self.is_staff_pm(person_id, project.tenant_id))
+        tenant = project.home_tenant(person) if person else project.tenant_id  # their own tenant (issue 15)
+        return Actor(person_id, person.name if person else "", tenant, self.is_staff_pm(person_id, tenant))
 
     async def render(self, project: Project, item: OutboxItem, viewer: Any, language_code: str) -> Card | None:
         """The card the item's target should get now; None when there is nothing to say any more."""
@@ -81,13 +82,16 @@ class Renderer:
         return task_card(task_view(project, self.library, key, viewer=viewer, language=language, now=self.clock()))
 
     async def _digest(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
-        return digest_card(digest_view(project, self.library, language=language, now=self.clock()))
+        before = item.params.get("before")  # the dates last week's digest showed
+        return digest_card(digest_view(project, self.library, language=language, now=self.clock(),
+                                       previous=dict(before) if isinstance(before, dict) else None))
 
     async def _completion_report(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         return completion_card(completion_view(project, self.library, language=language, now=self.clock()))
 
     async def _unreachable_notice(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
-        return card([text(t("unreachable", language, name=plain(str(item.params.get("name", "")))))])
+        key = "channel_only" if item.params.get("why") == "channel_only" else "unreachable"  # issue 15
+        return card([text(t(key, language, name=plain(str(item.params.get("name", "")))))])
 
     async def _document_card(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
         return document_outbox_card(project, self.library, item, language)
@@ -129,7 +133,7 @@ class Renderer:
             spec = spec_of(self.library, key, project)
             if person_id and not any(p.id == person_id for p in task_owners(project, self.library, key)):
                 continue
-            lines.append((spec.title.get(language), format_date(schedule.dates[key].planned_due, language)))
+            lines.append((spec.label.get(language), format_date(schedule.dates[key].planned_due, language)))
         return dates_card(project.customer_name, port_date(project), lines, language)
 
     async def _channel_note(self, project: Project, item: OutboxItem, viewer: Any, language: Language) -> Card | None:
@@ -138,12 +142,12 @@ class Renderer:
             if key in project.tasks:
                 spec = spec_of(self.library, key, project)
                 owners = ", ".join(r.label.get(language) for r in spec.owners)
-                lines.append(t("note.ready", language, task=spec.title.get(language), owners=owners))
+                lines.append(t("note.ready", language, task=spec.label.get(language), owners=owners))
         for change in item.params.get("changes", []):
             key = str(change.get("key", ""))
             if key in project.tasks:
                 state = t(f"state.{change.get('state')}", language)
-                title = spec_of(self.library, key, project).title.get(language)
+                title = spec_of(self.library, key, project).label.get(language)
                 lines.insert(0, t("note.changed", language, actor=plain(str(change.get("actor", ""))), task=title, state=state))
         return card([text(line) for line in lines]) if lines else None
 

@@ -1,7 +1,9 @@
 """Who may do what: the one place that decides, as a matrix of standing × action.
 
 A person's standing on a project is derived from the project's roles, the task's owners
-and the provider's configured staff; every command and card action asks `decide`.
+and the provider's staff; every command and card action asks `decide`. People are matched by
+(home tenant, object id), whatever conversation the action comes from: an object id from
+another tenant holds no role (docs/cross-organisation.md).
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.identity import MemberKind, PersonKey
 from bot.domain.playbook import TaskSpec
 from bot.domain.project import Project
+from bot.domain.roles import Role
 
 
 class Action(StrEnum):
@@ -38,16 +42,29 @@ class Standing(StrEnum):
     TASK_CONFIRMER = "task_confirmer"  # holds a role that may confirm this task
     TASK_OWNER = "task_owner"  # owns the task but may not confirm it
     PROJECT_MEMBER = "project_member"  # some other role on this project
-    OUTSIDER = "outsider"  # same tenant, no role
-    OTHER_TENANT = "other_tenant"  # a different tenant and not provider staff
+    OUTSIDER = "outsider"  # one of the project's tenants, no role
+    OTHER_TENANT = "other_tenant"  # none of the project's tenants and not provider staff
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    id: str  # Entra object id
+    id: str  # Entra object id in `tenant_id`
     name: str
-    tenant_id: str
-    is_staff_pm: bool = False  # listed in PM_AAD_IDS (and from STAFF_TENANT_ID when set)
+    tenant_id: str  # their home tenant (from the member APIs in channels), not the conversation's
+    is_staff_pm: bool = False  # a provider PM: PM_AAD_IDS, STAFF_TENANT_ID or the staff store
+    is_admin: bool = False  # a bot admin: manages the staff roster
+    kind: MemberKind = MemberKind.MEMBER
+    via_guest: PersonKey | None = None  # the linked guest identity this staff member acts through
+
+    @property
+    def key(self) -> PersonKey:
+        return PersonKey.of(self.tenant_id, self.id)
+
+
+def in_tenants(actor: Actor, project: Project) -> bool:
+    """Whether the actor may learn anything about the project at all: provider staff, or someone
+    whose home tenant is the host's or an assigned person's. A third tenant gets nothing."""
+    return actor.is_staff_pm or actor.tenant_id in project.tenants()
 
 
 TASK_ACTIONS = frozenset(
@@ -70,14 +87,14 @@ MATRIX: dict[Standing, frozenset[Action]] = {
 
 def standings(actor: Actor, project: Project, task: TaskSpec | None = None) -> frozenset[Standing]:
     """Every standing the actor has; an action is allowed if any of them allows it."""
-    if actor.tenant_id != project.tenant_id:
+    if actor.tenant_id not in project.tenants():
         if not actor.is_staff_pm:
             return frozenset({Standing.OTHER_TENANT})
         # Provider staff act across tenants only as PMs, never through a customer-side role.
         return frozenset({Standing.PROJECT_PM if project.is_pm(actor.id) else Standing.STAFF_PM})
-    roles = project.roles_of(actor.id)
+    roles = project.roles_of_in(actor.tenant_id, actor.id)
     found: set[Standing] = set()
-    if project.is_pm(actor.id):
+    if Role.PROVIDER_PM in roles or (actor.is_staff_pm and project.is_pm(actor.id)):
         found.add(Standing.PROJECT_PM)
     elif actor.is_staff_pm:
         found.add(Standing.STAFF_PM)

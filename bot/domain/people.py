@@ -1,6 +1,6 @@
 """What the bot keeps about a person across projects: how to write to them and when not to.
 
-One record per person (their Entra object id), read once per turn and by delivery, changed
+One record per person (their Entra object id; `tenant_id` their home tenant), read once per turn and by delivery, changed
 only through `bot.storage.people.PersonRecords.change` (a conditional write with its ETag).
 """
 
@@ -29,13 +29,14 @@ class PersonRecord:
     teams_id: str | None = None  # their Teams user id (29:...), to open a 1:1 chat
     unreachable: str | None = None  # why sends to them fail for good (403/404 code); None: reachable
     snoozed_until: date | None = None  # "remind me tomorrow": no reminder before this local day
+    channel_only: bool = False  # from another tenant, no 1:1 chat: reached in the channel (PM told once)
 
     def language_or(self, default: str) -> Language:
         return self.chosen_language or self.language or parse_language(default)
 
     def reached_at(self, conversation: ConversationTarget) -> PersonRecord:
         """They talk to the bot (again) in this 1:1 chat: reachable there from now on."""
-        return replace(self, conversation=conversation, unreachable=None)
+        return replace(self, conversation=conversation, unreachable=None, channel_only=False)
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"tenantId": self.tenant_id}
@@ -53,6 +54,8 @@ class PersonRecord:
             body["unreachable"] = self.unreachable
         if self.snoozed_until:
             body["snoozedUntil"] = self.snoozed_until.isoformat()
+        if self.channel_only:
+            body["channelOnly"] = True
         return body
 
     @staticmethod
@@ -68,4 +71,5 @@ class PersonRecord:
             teams_id=data.get("teamsId") if isinstance(data.get("teamsId"), str) else None,
             unreachable=str(data["unreachable"]) if data.get("unreachable") else None,
             snoozed_until=date.fromisoformat(snoozed) if isinstance(snoozed, str) else None,
+            channel_only=data.get("channelOnly") is True,
         )

@@ -21,6 +21,7 @@ from bot.domain.text import LocalizedText
 PLAYBOOK_DIR = Path(__file__).resolve().parent.parent / "playbooks"
 _PHASE_ID = re.compile(r"^[a-z0-9_]+$")
 _TASK_ID = re.compile(r"^[a-z0-9_.]+$")
+SHORT_TITLE_MAX = 60  # characters: one line of a phone-width card
 
 
 class PlaybookError(ValueError):
@@ -89,10 +90,16 @@ class TaskSpec:
     milestone: Milestone | None = None
     documents: tuple[DocumentSpec, ...] = ()  # what the task's people upload (bot/domain/documents.py)
     released_by: Gate | None = None
+    short_title: LocalizedText | None = None
 
     @property
     def parties(self) -> frozenset[Party]:
         return frozenset(role.party for role in self.owners)
+
+    @property
+    def label(self) -> LocalizedText:
+        """What cards, lists and reminders call the task: its short title, else its title."""
+        return self.short_title or self.title
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +205,7 @@ class _Reader:
             "duration_days", "effort", "links", "guidance", "date_rule", "milestone",
             "documents",
             "released_by",
+            "short_title",
         }
         unknown = sorted(set(raw) - known_keys)
         if unknown:
@@ -231,6 +239,11 @@ class _Reader:
         title = self.text(raw.get("title"), where, "title")
         description = self.text(raw.get("description"), where, "description")
         assert title is not None and description is not None
+        short_title = self.text(raw.get("short_title"), where, "short_title", required=False)
+        if short_title is not None:
+            for lang, value in (("es", short_title.es), ("en", short_title.en)):
+                if len(value) > SHORT_TITLE_MAX:
+                    raise self.fail(where, f"'short_title' {lang} is longer than {SHORT_TITLE_MAX} characters")
         return TaskSpec(
             id=task_id,
             phase=str(raw.get("phase", "")),
@@ -248,6 +261,7 @@ class _Reader:
             milestone=milestone,
             documents=self.documents(raw.get("documents"), where),
             released_by=released_by,
+            short_title=short_title,
         )
 
     def documents(self, raw: Any, where: str) -> tuple[DocumentSpec, ...]:

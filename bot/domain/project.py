@@ -47,13 +47,17 @@ class Person:
     id: str
     name: str
     teams_id: str | None = None
+    tenant_id: str = ""  # their home tenant; "" (documents before issue 15): the project's host tenant
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "teamsId": self.teams_id}
+        body: dict[str, Any] = {"id": self.id, "name": self.name, "teamsId": self.teams_id}
+        if self.tenant_id:
+            body["tenantId"] = self.tenant_id
+        return body
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Person:
-        return Person(id=data["id"], name=data["name"], teams_id=data.get("teamsId"))
+        return Person(id=data["id"], name=data["name"], teams_id=data.get("teamsId"), tenant_id=data.get("tenantId") or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +93,17 @@ class CardCopy:
 
     conversation_id: str
     activity_id: str
+    tenant_id: str = ""  # the conversation's tenant when not the host's (a customer's own 1:1 chat)
 
     def to_dict(self) -> dict[str, str]:
-        return {"conversationId": self.conversation_id, "activityId": self.activity_id}
+        body = {"conversationId": self.conversation_id, "activityId": self.activity_id}
+        if self.tenant_id:
+            body["tenantId"] = self.tenant_id
+        return body
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> CardCopy:
-        return CardCopy(conversation_id=data["conversationId"], activity_id=data["activityId"])
+        return CardCopy(conversation_id=data["conversationId"], activity_id=data["activityId"], tenant_id=data.get("tenantId") or "")
 
 
 def task_key(playbook_id: str, task_id: str) -> str:
@@ -144,7 +152,8 @@ class TaskRecord:
             "onBehalf": self.on_behalf,
             "blockedReason": self.blocked_reason,
             "blockedSince": blocked.isoformat() if blocked else None,
-            "cardCopies": [{"conversationId": c.conversation_id, "activityId": c.activity_id}
+            "cardCopies": [{"conversationId": c.conversation_id, "activityId": c.activity_id,
+                            **({"tenantId": c.tenant_id} if c.tenant_id else {})}
                            for c in self.card_copies] if self.card_copies else [],
         }
 
@@ -165,7 +174,7 @@ class TaskRecord:
             bool(get("onBehalf")),
             get("blockedReason"),
             _from_iso(blocked) if blocked else None,
-            tuple(CardCopy(c["conversationId"], c["activityId"]) for c in copies) if copies else (),
+            tuple(CardCopy(c["conversationId"], c["activityId"], c.get("tenantId") or "") for c in copies) if copies else (),
         )
 
 
@@ -365,6 +374,19 @@ class Project:
     @property
     def pm_ids(self) -> tuple[str, ...]:
         return tuple(p.id for p in self.people.get(Role.PROVIDER_PM, []))
+
+    def home_tenant(self, person: Person) -> str:
+        """A person's home tenant: their own, or the host's for people recorded before issue 15."""
+        return person.tenant_id or self.tenant_id
+
+    def tenants(self) -> frozenset[str]:
+        """The host tenant and every assigned person's home tenant."""
+        return frozenset({self.tenant_id, *(self.home_tenant(p) for ps in self.people.values() for p in ps)})
+
+    def roles_of_in(self, tenant_id: str, person_id: str) -> frozenset[Role]:
+        """The roles of the person (home tenant, object id): an id from another tenant holds none."""
+        return frozenset(role for role, people in self.people.items()
+                         if any(p.id == person_id and self.home_tenant(p) == tenant_id for p in people))
 
     # -- tasks ------------------------------------------------------------------------
     def included_specs(self, library: PlaybookLibrary) -> list[tuple[Playbook, TaskSpec]]:

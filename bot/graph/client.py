@@ -283,6 +283,18 @@ class GraphClient:
 
     # -- licensing ----------------------------------------------------------------------------
 
+    async def origin_of_guest(self, tenant_id: str, user_id: str) -> tuple[str, str] | None:
+        """A guest user's home tenant and object id there (Graph beta `originTenantInfo`, which
+        needs User.Read.All); None for a member, or when Graph does not say (issue 15)."""
+        url = f"{self.settings.endpoint}/beta/users/{quote(user_id, safe='')}"
+        answer = await self.request("GET", tenant_id, url, params={"$select": "id,userType,originTenantInfo"})
+        body = answer.body if isinstance(answer.body, dict) else {}
+        origin = body.get("originTenantInfo") if isinstance(body.get("originTenantInfo"), dict) else {}
+        if str(body.get("userType", "")).lower() != "guest" or not origin:
+            return None
+        home, home_id = str(origin.get("originTenantId") or "").lower(), str(origin.get("originUserId") or "").lower()
+        return (home, home_id) if is_guid(home) and is_guid(home_id) else None
+
     async def check_licensing(self, tenant_id: str, user_ids: Sequence[str], shared_device_user_ids: Sequence[str] = (),
                               resource_account_ids: Sequence[str] = (), *,
                               names: Mapping[str, str] | None = None) -> LicensingReport:

@@ -31,9 +31,9 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from botbuilder.schema.teams import TeamsChannelAccount
 from msrest.exceptions import DeserializationError
 
-from bot.commands import BY_NAME, ONCE, PORTING_COMMANDS, Command, CommandName, fold, parse_command
+from bot.commands import BY_NAME, CROSSORG_COMMANDS, ONCE, PORTING_COMMANDS, Command, CommandName, fold, parse_command
 from bot.document_service import DocumentService
-from bot.domain.authorization import Action, Actor, decide
+from bot.domain.authorization import Action, Actor, decide, in_tenants
 from bot.domain.catalogue import t
 from bot.domain.glossary import lookup
 from bot.domain.people import PersonRecord
@@ -44,7 +44,10 @@ from bot.domain.transitions import Refused
 from bot.porting_service import PortingReply, PortingService
 from bot.service import ActivationService, NewProjectRequest
 from bot.storage.contract import ConcurrencyConflict, StorageError
+from bot.storage.staff import StaffDirectory
+from bot.teams.crossorg import CROSSORG_VERBS, SHARED_EVENTS, CrossOrg, GuestOrigins
 from bot.teams.documents_edge import DOCUMENT_VERBS, DocumentEdge, file_attachments
+from bot.teams.members import ActorResolver, IdentityRefusal, MemberLookup, channel_members, is_shared_channel, member_from
 from bot.teams.pm_tools import CARD_VERBS, PmTools, PrivateSend
 from cards.base import card, plain, text
 from cards.dates import format_date
@@ -62,6 +65,7 @@ from dialogs.project_setup import ProjectSetupDialog
 log = logging.getLogger(__name__)
 CARD_ACTION_INVOKE = "adaptiveCard/action"
 PERSON_KEY = "activation.person"  # the turn's person record, read once per turn
+ACTOR_KEY = "activation.actor"  # the turn's sender, resolved once per turn (bot/teams/members.py)
 CARD_RESPONSE_TYPE = "application/vnd.microsoft.card.adaptive"
 TASK_VERBS = {a.value: a for a in (Action.CONFIRM, Action.BLOCK, Action.UNBLOCK, Action.NOT_APPLICABLE, Action.REOPEN,
                                    Action.CONFIRM_ON_BEHALF)}
@@ -97,6 +101,7 @@ def _handled_once(activity: Activity) -> bool:
         return True
     if isinstance(activity.value, dict):
         return activity.value.get("verb") == SETUP_VERB
+    # botbuilder's mention removal fails on a message without text that mentions the bot.
     typed = TurnContext.remove_recipient_mention(activity) if activity.recipient is not None and activity.text else activity.text
     return parse_command((typed or "").strip()).name in ONCE_COMMANDS
 
@@ -136,10 +141,17 @@ class ActivationBot(TeamsActivityHandler):
         clock: Callable[[], datetime],
         export_link: Callable[[str, str], Awaitable[str]],
         documents: DocumentService | None = None,
+        staff: StaffDirectory | None = None,
+        graph: GuestOrigins | None = None,
         private_send: PrivateSend | None = None,
     ) -> None:
         super().__init__()
         self.service = service
+        # Who is speaking across organisations (issue 15): home tenants from the member API, staff from the store.
+        self.members = MemberLookup()
+        self.staff = staff or StaffDirectory(service.store, settings_pms=frozenset(), settings_admins=frozenset())
+        self.resolver = ActorResolver(self.staff, self.members)
+        self.crossorg = CrossOrg(service, self.staff, self.members, clock, graph)
         self.porting = PortingService(service)  # issue 17
         # A dialog belongs to the person who started it: its state is kept per person in each
         # conversation (thread), so others there keep using the bot and cannot end it.
@@ -176,6 +188,8 @@ class ActivationBot(TeamsActivityHandler):
                 log.info("activity %s redelivered: answered already", activity.id)
                 return
             try:
+                if not await self._resolve_actor(turn_context):
+                    return
                 await super().on_turn(turn_context)
             except BaseException:
                 if guarded:  # not done after all: Teams' redelivery may do it
@@ -216,7 +230,28 @@ class ActivationBot(TeamsActivityHandler):
             return record.chosen_language
         return parse_language(turn_context.activity.locale)
 
+    async def _resolve_actor(self, turn_context: TurnContext) -> bool:
+        """Resolve the sender of a message or invoke once per turn; False after refusing an
+        activity whose identity does not hold together (answered, logged with a reference)."""
+        activity = turn_context.activity
+        if activity.type not in (ActivityTypes.message, ActivityTypes.invoke):
+            return True
+        resolved = await self.resolver.resolve(turn_context)
+        if isinstance(resolved, IdentityRefusal):
+            message = t("identity.refused", parse_language(activity.locale), ref=resolved.reference)
+            if activity.type == ActivityTypes.invoke:
+                await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response,
+                                                          value=_invoke_error(403, message)))
+            else:
+                await turn_context.send_activity(message)
+            return False
+        turn_context.turn_state[ACTOR_KEY] = resolved
+        return True
+
     def _actor(self, turn_context: TurnContext) -> Actor:
+        resolved: Actor | None = turn_context.turn_state.get(ACTOR_KEY)
+        if resolved is not None:
+            return resolved
         sender: ChannelAccount = turn_context.activity.from_property or ChannelAccount(id="", name="")
         person_id = str(getattr(sender, "aad_object_id", None) or sender.id or "").lower()
         return self.service.actor(person_id, str(sender.name or ""), tenant_of(turn_context.activity))
@@ -242,13 +277,15 @@ class ActivationBot(TeamsActivityHandler):
         personal = (activity.conversation.conversation_type or "personal") == "personal"
         client = next((e for e in activity.entities or [] if getattr(e, "type", None) == "clientInfo"), None)
         timezone = (getattr(client, "additional_properties", None) or {}).get("timezone") if client else None
+        # A linked guest acts as its staff identity, whose own 1:1 chat and Teams id stay as they are.
+        own = actor.via_guest is None
         turn_context.turn_state[PERSON_KEY] = await self.service.remember_user(
             actor.id,
             tenant_id=actor.tenant_id,
             language=parse_language(activity.locale) if activity.locale else None,
             timezone=timezone if isinstance(timezone, str) and _known_zone(timezone) else None,
-            conversation=self._target(turn_context) if personal else None,
-            teams_id=activity.from_property.id if activity.from_property else None,
+            conversation=self._target(turn_context) if personal and own else None,
+            teams_id=activity.from_property.id if activity.from_property and own else None,
         )
 
     # -- messages -------------------------------------------------------------------------
@@ -260,10 +297,10 @@ class ActivationBot(TeamsActivityHandler):
                                           personal=(activity.conversation.conversation_type or "personal") == "personal")
             return
         if isinstance(activity.value, dict) and activity.value.get("verb") in (*TASK_VERBS, "refresh", *CARD_VERBS, *PORTING_VERBS,
-                                                                               *DOCUMENT_VERBS):
+                                                                               *CROSSORG_VERBS, *DOCUMENT_VERBS):
             await self._submit_fallback(turn_context, activity.value)
             return
-        text = ((TurnContext.remove_recipient_mention(activity) if activity.text else "") or "").strip()  # no text: botbuilder's re.sub fails
+        text = ((TurnContext.remove_recipient_mention(activity) if activity.text else "") or "").strip()
         command = parse_command(text)
         # Dialogs are kept per sender: a message naming nobody has none (and cannot start one).
         sender = activity.from_property.id if activity.from_property else None
@@ -317,6 +354,10 @@ class ActivationBot(TeamsActivityHandler):
             await self._dates(turn_context, actor, language, command)
         elif command.name in ("digest", "digest_post", "export"):
             await self._pm_project_command(turn_context, actor, language, command.name)
+        # -- issue 15 (cross-organisation): staff and link commands, to port into the command table
+        elif command.name in CROSSORG_COMMANDS:
+            await self.crossorg.command(turn_context, actor, language, command)
+        # -- end of issue 15's block
         elif command.name in (CommandName.UNDO, CommandName.HOLIDAYS, CommandName.REASSIGN, CommandName.MOVE_DUE,
                               CommandName.NOT_APPLICABLE, CommandName.ADD_TASK, CommandName.REMOVE_TASK):
             await self.pm_tools.command(turn_context, actor, language, command)
@@ -383,12 +424,12 @@ class ActivationBot(TeamsActivityHandler):
                 return
         lines: list[tuple[str, str]] = []
         for project in projects:
-            roles = project.roles_of(actor.id)
+            roles = project.roles_of_in(actor.tenant_id, actor.id)
             for key, record in project.tasks.items():
                 spec = self.service.task_spec(key, project)
                 if record.state.is_open and (roles & set(spec.owners) if not project.pm_plan.plan(key).owner_ids
                                              else actor.id in project.pm_plan.plan(key).owner_ids):  # reassigned (issue 18)
-                    lines.append((spec.title.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
+                    lines.append((spec.label.get(language), f"{plain(project.customer_name)} · {t('state.' + record.state.value, language)}"))
         await turn_context.send_activity(_card_reply(my_tasks_card(lines[:30], language)))
 
     async def _pm_project(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
@@ -497,6 +538,15 @@ class ActivationBot(TeamsActivityHandler):
         teamsChannelId, which Teams sends in every channel)."""
         members: list[RosterMember] = []
         token: str | None = None
+        if is_shared_channel(turn_context.activity):  # its people are its own members, not the host team's (issue 15)
+            try:
+                shared = [member_from(raw, tenant_of(turn_context.activity)) for raw in await channel_members(turn_context)]
+            except Exception as error:  # noqa: BLE001 - a chat without a roster still gets a form
+                log.info("roster unavailable: %s", type(error).__name__)
+                shared = []
+            for member in shared:
+                self.members.remember(tenant_of(turn_context.activity), member)
+            return [RosterMember(m.key.object_id, m.name, m.teams_id) for m in shared if m.key.object_id]
         team_id = self._target(turn_context).team_id
         try:
             while True:
@@ -504,6 +554,7 @@ class ActivationBot(TeamsActivityHandler):
                               else TeamsInfo.get_paged_members(turn_context, token, 200))
                 for member in page.members or []:
                     account: TeamsChannelAccount = member
+                    self._learn_member(turn_context, account)
                     members.append(RosterMember(str(account.aad_object_id or account.id).lower(), account.name or "",
                                                 account.id))
                 token = page.continuation_token
@@ -513,14 +564,29 @@ class ActivationBot(TeamsActivityHandler):
             log.info("roster unavailable: %s", type(error).__name__)
         return members
 
+    def _learn_member(self, turn_context: TurnContext, account: TeamsChannelAccount) -> None:
+        """Cache a roster member with their own tenant: the project records each person's home tenant."""
+        tenant = tenant_of(turn_context.activity)
+        raw = dict(account.serialize(), **(account.additional_properties or {}))
+        self.members.remember(tenant, member_from(raw, tenant))
+
+    def _with_home_tenant(self, host: str, person: Person) -> Person:
+        """The person with their home tenant, when the member API named one other than the host's."""
+        member = self.members.cached(host, person.teams_id) if person.teams_id else None
+        if member is None or member.key.object_id != person.id or member.key.tenant_id == host:
+            return person
+        return replace(person, tenant_id=member.key.tenant_id)
+
     async def _create_project(self, turn_context: TurnContext, request: NewProjectRequest) -> str:
         actor = self._actor(turn_context)
         channel = self._target(turn_context)
         # The PM who creates the project is its PM, known by Teams id too (cards refresh by Teams id).
-        people = {role: list(persons) for role, persons in (request.people or {}).items()}
+        people = {role: [self._with_home_tenant(channel.tenant_id, p) for p in persons]
+                  for role, persons in (request.people or {}).items()}
         teams_id = turn_context.activity.from_property.id if turn_context.activity.from_property else None
         pms = [p for p in people.get(Role.PROVIDER_PM, []) if p.id != actor.id]
-        people[Role.PROVIDER_PM] = [Person(actor.id, actor.name, teams_id), *pms]
+        home = actor.tenant_id if actor.tenant_id != channel.tenant_id else ""
+        people[Role.PROVIDER_PM] = [Person(actor.id, actor.name, teams_id, home), *pms]
         full = replace(request, channel=channel, people=people)
         try:
             project = await self.service.create_project(actor, full, channel.tenant_id)
@@ -533,6 +599,15 @@ class ActivationBot(TeamsActivityHandler):
         return created_text(self._language(turn_context), plain(project.customer_name), len(project.tasks))
 
     # -- installation ---------------------------------------------------------------------
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        """Shared-channel events (issue 15) here; every other conversation update as botbuilder routes it."""
+        channel_data = turn_context.activity.channel_data if isinstance(turn_context.activity.channel_data, dict) else {}
+        event = channel_data.get("eventType")
+        if event in SHARED_EVENTS:
+            await self.crossorg.channel_event(turn_context, str(event), self._language(turn_context))
+            return
+        await super().on_conversation_update_activity(turn_context)
+
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         await self._welcome(turn_context)
 
@@ -600,6 +675,9 @@ class ActivationBot(TeamsActivityHandler):
 
     async def _card_action(self, turn_context: TurnContext, verb: str, data: dict[str, Any]) -> dict[str, Any] | None:
         """Run a card action and return the card the clicking user should now see."""
+        if verb in CROSSORG_VERBS:  # issue 15: staff card, shared-channel assignment
+            return await self.crossorg.card_action(turn_context, self._actor(turn_context), self._language(turn_context),
+                                                   verb, data)
         if verb in PORTING_VERBS:  # issue 17
             return await self._porting_card_action(turn_context, verb, data)
         if verb == "snooze":
@@ -623,7 +701,7 @@ class ActivationBot(TeamsActivityHandler):
         now = self.clock()
         if verb == "refresh":
             project = await self.service.load(project_id)
-            if project is None or key not in project.tasks or (project.tenant_id != actor.tenant_id and not actor.is_staff_pm):
+            if project is None or key not in project.tasks or not in_tenants(actor, project):
                 return None
             return task_card(task_view(project, self.service.library, key, viewer=actor, language=language, now=now,
                                        checks=await self.service.check_lines(project.id, key, language)))

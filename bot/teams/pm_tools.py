@@ -19,7 +19,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.commands import Command, CommandName, fold
 from bot.domain import custom_tasks, plan, questions
-from bot.domain.authorization import Action, Actor, decide
+from bot.domain.authorization import Action, Actor, decide, in_tenants
 from bot.domain.catalogue import STRINGS, t
 from bot.domain.playbook import PlaybookLibrary
 from bot.domain.project import ConversationTarget, Project
@@ -353,7 +353,7 @@ class PmTools:
         if verb == DATES_VERB and isinstance(data.get("p"), str):
             found = await self.bot.service.load(str(data["p"]))
             actor = self.bot._actor(turn_context)
-            if found is None or (found.tenant_id != actor.tenant_id and not actor.is_staff_pm):
+            if found is None or not in_tenants(actor, found):
                 return None
             if not decide(actor, Action.SET_FOC, found):
                 return self._dates_card(found, self.bot._language(turn_context), t("refused.not_pm", self.bot._language(turn_context)))
@@ -366,7 +366,7 @@ class PmTools:
         actor = self.bot._actor(turn_context)
         if project is None or key not in project.tasks:
             return None
-        if project.tenant_id != actor.tenant_id and not actor.is_staff_pm:
+        if not in_tenants(actor, project):  # the project's tenants (issue 15)
             return None
         if verb == ANSWER_VERB:
             return await self._answer(turn_context, actor, language, project, key, data)

@@ -4,8 +4,9 @@
 
 Needs what the end-to-end tests need (Chromium, Node.js, the npm packages) and runs the same
 offline stack: the bot in process on a throwaway store, the Playground, headless Chromium.
-Each image is cropped to the card. The run's other records land in
-test-artifacts/e2e/screenshots/.
+Each image is cropped to the card: at the Playground's 446 px, and for the status and digest
+also at a phone's 360 px (`-phone`) and the digest with "Show all" and "Phases" pressed
+(`-expanded`). The run's other records land in test-artifacts/e2e/screenshots/.
 """
 
 from __future__ import annotations
@@ -46,6 +47,24 @@ def save(card: Any, name: str) -> Path:
     return path
 
 
+PHONE_WIDTH = 360
+
+
+def toggle(card: Any, *names: str) -> None:
+    """Press a card's toggle buttons (by script: the channel pane scrolls itself, not the page)."""
+    for name in names:
+        card.get_by_role("button", name=name).evaluate("button => button.click()")
+    card.page.wait_for_timeout(300)
+
+
+def at_width(card: Any, width: int | None) -> None:
+    """Lay a drawn card out at `width` px (None: the Playground's own 446 px column), as a phone
+    would: the Playground keeps its card column fixed whatever the window's width."""
+    value = f"{width}px" if width else ""
+    card.evaluate(f"card => {{ card.style.width = '{value}'; card.style.maxWidth = '{value}'; }}")
+    card.page.wait_for_timeout(300)
+
+
 def take(stack: Stack) -> None:
     teams, bot, recording = stack.teams, stack.bot, stack.playground.recording
 
@@ -75,11 +94,21 @@ def take(stack: Stack) -> None:
 
     teams.go(GENERAL)
     teams.post("status")
-    save(teams.wait_card(f"Activation status: {CUSTOMER}", resend=lambda: teams.post("status"), must_draw=True), "status.png")
+    status = teams.wait_card(f"Activation status: {CUSTOMER}", resend=lambda: teams.post("status"), must_draw=True)
+    save(status, "status.png")
+    at_width(status, PHONE_WIDTH)
+    save(status, "status-phone.png")
+    at_width(status, None)
     teams.post("digest post")
     bot.settle()
     recording.wait(lambda r: any("Weekly digest" in str(c) for e in r.bot_messages(TEAM) for c in e.cards), "the digest")
-    save(teams.wait_card("Weekly digest", must_draw=True, resend=lambda: teams.post("digest post")), "digest.png")
+    digest = teams.wait_card("Weekly digest", must_draw=True, resend=lambda: teams.post("digest post"))
+    save(digest, "digest.png")
+    at_width(digest, PHONE_WIDTH)
+    save(digest, "digest-phone.png")
+    at_width(digest, None)
+    toggle(digest, "Show all", "Phases")
+    save(digest, "digest-expanded.png")
 
 
 def main() -> int:

@@ -202,7 +202,7 @@ async def test_moving_a_due_date_replans_what_depends_on_it_and_tells_its_owners
     # The digest's dates that moved carry the reason.
     await harness.post(message(PM, personal(PM), "digest", harness.service_url))
     digest = str(harness.standin.cards_in(personal(PM).id)[-1])
-    assert "Dates that moved" in digest and "(Licences delayed by the reseller)" in digest
+    assert "(Licences delayed by the reseller)" in digest and "→" in digest  # on the task's own line when listed (issue 21)
 
 
 async def test_a_due_date_before_its_dependencies_is_refused(harness: Harness) -> None:
