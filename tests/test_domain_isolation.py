@@ -36,3 +36,17 @@ def test_the_check_would_catch_an_sdk_import() -> None:
     code = "import json, sys, bot.teams.handler; print(json.dumps(sorted(sys.modules)))"
     output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert any(m.startswith("botbuilder") for m in json.loads(output))
+
+
+def test_the_domain_imports_only_the_domain() -> None:
+    """bot/domain is the innermost layer: cards, storage, delivery and the edge depend on it, never
+    the other way round (a domain module importing cards would drag presentation into the core)."""
+    modules = sorted(f"bot.domain.{path.stem}" for path in (ROOT / "bot" / "domain").glob("*.py") if path.stem != "__init__")
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print(json.dumps(sorted(m for m in sys.modules)))\n"
+    )
+    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    ours = {m for m in json.loads(output) if m.split(".")[0] in ("bot", "cards", "dialogs")}
+    assert sorted(m for m in ours if not m.startswith("bot.domain") and m != "bot") == []

@@ -13,8 +13,7 @@ from typing import Any
 
 from bot.domain import catalogue
 from bot.domain.playbook import TaskSpec
-from bot.domain.text import LocalizedText
-from cards.base import plain  # pure text helper (no SDK): the one place a custom title becomes displayable
+from bot.domain.text import LocalizedText, plain
 
 MAX_UNDO = 20
 CUSTOM_PREFIX = "custom."  # a custom task's id: "custom.<hex>", its key "<playbook>:custom.<hex>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -50,3 +51,29 @@ class Plural:
 def plural(es_one: str, es_other: str, en_one: str, en_other: str) -> Plural:
     """A catalogue entry that counts: plural("{n} día", "{n} días", "{n} day", "{n} days")."""
     return Plural(LocalizedText(es_one, en_one), LocalizedText(es_other, en_other))
+
+
+WORD_JOINER = "\u2060"  # invisible; splits a sequence so it no longer reads as markup
+_LOOKALIKE = {"*": "\u2217", "_": "\uff3f"}  # ∗ and ＿: emphasis delimiters that no renderer pairs
+_TAG = re.compile(r"<(?=[/!?]|[a-z])", re.IGNORECASE)  # <at>, </at>, <a href=...>
+_LINK = re.compile(r"\](?=[(\[:])")  # [text](url), [text][ref], [ref]: url
+_LIST = re.compile(r"^([ \t]*)(?=(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$))", re.MULTILINE)  # "- item", "1. item"
+
+
+def plain(text: str) -> str:
+    """User-supplied text, shown as typed, that cannot become a mention, a link or formatting.
+
+    Teams' TextBlock Markdown subset is bold/italic (``*``, ``_``), lists at a line's start and
+    links; ``<at>`` becomes a mention. Backslash escapes show literally in some Teams clients, so
+    only those constructs are broken: an invisible word joiner after a tag's ``<``, between ``]``
+    and ``(``, and before a list marker; ``*`` or ``_`` that could pair (two or more) become
+    look-alikes. Everything else, parentheses included, stays as written. Call it at render time:
+    the store keeps what the person wrote."""
+    value = text.replace("\r", " ")
+    value = _TAG.sub("<" + WORD_JOINER, value)
+    value = _LINK.sub("]" + WORD_JOINER, value)
+    value = _LIST.sub(lambda m: m.group(1) + WORD_JOINER, value)
+    for char, lookalike in _LOOKALIKE.items():
+        if value.count(char) >= 2:
+            value = value.replace(char, lookalike)
+    return value
