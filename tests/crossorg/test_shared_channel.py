@@ -43,7 +43,7 @@ async def test_a_customer_member_sees_and_confirms_their_tasks_in_their_own_tena
     await harness.post(say(CAM, personal(CAM), "my tasks", harness))
     shown = " ".join(texts(harness, personal(CAM).id))
     assert "no open tasks" not in shown.lower()
-    title = harness.runtime.service.task_spec(ready_for(harness, project, CAM)[0]).title.get("en")
+    title = harness.runtime.service.task_spec(ready_for(harness, project, CAM)[0]).label.get("en")
     assert title in shown
     key = ready_for(harness, project, CAM)[0]
     _, body = await harness.post(click(CAM, personal(CAM), "confirm", await data_for(harness, project.id, key), harness))
