@@ -1,30 +1,13 @@
 """Build the Teams app package (.zip) from the manifest template and environment values.
 
-    TEAMS_APP_ID=... BOT_ID=... BOT_DOMAIN=... \\
+    TEAMS_APP_ID=... BOT_ID=... BOT_DOMAIN=... \
         python deploy/appPackage/build_package.py --out deploy/appPackage/build/activation-bot.zip
 
-Required values (environment, or the matching command-line option):
-  TEAMS_APP_ID   GUID of the Teams app. Make one once and keep it for every later version,
-                 or Teams treats the upload as a different app.
-  BOT_ID         The bot's Microsoft App ID (the MicrosoftAppId the bot runs with: the client ID
-                 of the user-assigned managed identity, or of the Entra app registration).
-                 MicrosoftAppId is read when BOT_ID is not set.
-  BOT_DOMAIN     Host name the bot is served from (the Container App's FQDN), without https://.
-Optional:
-  APP_VERSION            Manifest version, semantic versioning (default 1.0.0). Raise it for
-                         every upload of a changed package.
-  DEVELOPER_NAME         Publisher shown in Teams (default "Activation Bot team", 32 chars max).
-  DEVELOPER_WEBSITE_URL  https URL (default https://BOT_DOMAIN/).
-  DEVELOPER_PRIVACY_URL  https URL (default https://BOT_DOMAIN/privacy).
-  DEVELOPER_TERMS_URL    https URL (default https://BOT_DOMAIN/terms).
-  GRAPH_APP_ID           webApplicationInfo.id: the Entra app that calls Microsoft Graph
-                         (GRAPH_CLIENT_ID; default BOT_ID). Graph lets an app install only
-                         itself with TeamsAppInstallation.ReadWriteSelfForUser.All by this id.
-
-The template (manifest.template.json) keeps ${{NAME}} placeholders. They are replaced by
-parsing the JSON and setting each field at its known path, never by rewriting the text; any
-placeholder left afterwards is an error. Invalid or missing values are all reported at once
-and the command exits with status 2 without writing anything.
+Required: TEAMS_APP_ID (keep it for every later version), BOT_ID (or MicrosoftAppId) and
+BOT_DOMAIN; optional: APP_VERSION, DEVELOPER_*, GRAPH_APP_ID. deploy/README.md (step 7 and the
+settings table) says what each is. The template's ${{NAME}} placeholders are set by parsing the
+JSON and writing each known field, never by rewriting text; a placeholder left over is an error.
+Every invalid or missing value is reported at once, with exit status 2 and nothing written.
 """
 
 from __future__ import annotations

@@ -1,25 +1,15 @@
 """Every benchmark of the bot, one JSON object per line on standard output.
 
-    python tests/bench/run.py [--quick] [--only confirm,cosmos,scaling,memory,digests,storage]
+    python tests/bench/run.py [--quick] [--only confirm,cosmos,scaling,memory,digests,storage,upload]
                               [--out results.jsonl] [--docs docs/performance.md]
 
-Each line has at least `name`, `value` and `unit`; where a baseline applies also `baseline`
-and `ratio` (= value / baseline), and `target`/`met` where a target is set. The first line
-describes the machine. `--quick` finishes in under 5 minutes on 2 cores; the full run uses
-larger projects counts and longer windows for steadier figures. Progress goes to standard
-error. `--docs` rewrites the figures document from this run.
-
-What runs (details in each module):
-- confirm   the `adaptiveCard/action` confirm path through `python -m bot` on SQLite, under
-            50 concurrent clients from another process, against a bare botbuilder bot
-            measured in the same run (tests/bench/scenarios.py, loadgen.py, bare_bot.py)
-- cosmos    store round trips and latency per action on SQLite and on Cosmos DB (the local
-            @vercel/cosmosdb-server), and the confirm path on Cosmos under 50 clients
-- storage   tests/bench/cosmos_ops.py: a colleague's store-level op counts and latencies
-- scaling   status and digest answers for projects of 50, 200 and 500 tasks (scaling.py)
-- memory    RSS of the bot with 1,000 and 10,000 projects in the store
-- digests   weekly digests of many projects over 50 tenants, by the scheduled job
-- upload    a 5 MB document from its downloadUrl into the folder and Blob stores vs a direct write (upload.py)
+Each line has `name`, `value` and `unit`; with a baseline also `baseline` and `ratio`
+(value / baseline), and `target`/`met` where a target is set; the first line describes the
+machine. `--quick` takes under 5 minutes on 2 cores; `--docs` rewrites the figures page.
+Benchmarks: confirm (the click path under 50 clients vs a bare botbuilder bot), cosmos (store
+round trips on SQLite and Cosmos), storage (store-level op counts), scaling (status and digest
+for 50-500 tasks), memory (RSS with 1,000 and 10,000 projects), digests (the weekly job over
+50 tenants), upload (a 5 MB document streamed into each store vs a direct write); each module says more.
 """
 
 from __future__ import annotations

@@ -1,26 +1,16 @@
 """A local stand-in for the Bot Connector service (Teams flavour), for tests.
 
-The real botbuilder ``ConnectorClient`` talks to it when an activity's ``serviceUrl``
-(or a conversation reference's ``service_url``) is the stand-in's base URL. It answers
-the REST paths the connector uses, records every request, and can inject faults,
-throttle, hang, and count violations of Teams' documented rate limits.
-
-Usage (pytest-asyncio)::
+botbuilder's real ``ConnectorClient`` talks to it when an activity's ``serviceUrl`` is the
+stand-in's base URL. It answers the connector's REST paths, records every request, injects
+faults, throttles or hangs, and counts violations of Teams' documented rate limits::
 
     async with ConnectorStandIn() as standin:
-        service_url = standin.service_url          # "http://127.0.0.1:PORT/"
-        ...  # drive the bot / a ConnectorClient against service_url
+        ...  # drive the bot against standin.service_url
         await standin.wait_for(lambda s: len(s.delivered) >= 1)
-        assert standin.cards_in("a:conv")[0]["type"] == "AdaptiveCard"
 
-Anonymous mode only: no token endpoint, the ``Authorization`` header is recorded but
-never checked (botbuilder sends none when the app id is empty).
-
-Behaviour of the connector client worth knowing when scripting faults (msrest 0.7.1 +
-urllib3 2.x, measured): POSTs (send, reply, create conversation) are never retried;
-PUT, DELETE and GET are retried by urllib3 up to 3 times on 408/500/502/503/504 and on
-413/429/503 carrying Retry-After (sleeping Retry-After seconds). Every retry shows up
-as its own entry in ``attempts``.
+Anonymous mode only: the ``Authorization`` header is recorded, never checked. When scripting
+faults: msrest never retries POSTs; urllib3 retries PUT, DELETE and GET up to 3 times on
+408/5xx and on 413/429/503 with Retry-After, each retry its own entry in ``attempts``.
 """
 
 from __future__ import annotations
