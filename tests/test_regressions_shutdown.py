@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from bot.domain.project import Project
 from bot.storage.contract import ProjectQuery
 from bot.storage.sqlite_store import SqliteStore
 from tests.support.connector_standin import ConnectorStandIn
+from tests.support.node_server import free_port
 from tests.support.teams_activities import card_submit, message
 from tests.teams.conftest import PM, TEAM, TENANT, roster_accounts
 from tests.teams.flows import setup_values
@@ -36,12 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SHUTDOWN_BUDGET = 10.0  # seconds from SIGTERM to exit; container platforms kill at about 30
 STARTUP_DELIVERY = 5.0  # seconds from serving to the owed cards delivered; the sweep interval is 30
 FOREVER = 3600.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -75,7 +69,7 @@ async def start_bot(data_dir: Path, name: str, **extra: str) -> BotProcess:
     """`python -m bot` serving anonymously on a free port, on the sqlite store in `data_dir`;
     returns once /healthz answers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "COSMOS_", "ALLOW_ANONYMOUS", "SCHEDULER"))}
-    port = _free_port()
+    port = free_port()
     env.update({"ALLOW_ANONYMOUS": "1", "HOST": "127.0.0.1", "PORT": str(port), "DATA_DIR": str(data_dir),
                 "PM_AAD_IDS": PM.aad_object_id, "SEND_INTERVAL": "0", **extra})
     log_path = data_dir / f"{name}.log"

@@ -11,13 +11,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.support.node_server import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -46,7 +42,7 @@ def _start_bot(tmp_path: Path) -> tuple[subprocess.Popen[str], int]:
     """Start `python -m bot` on a free port; a port taken between the pick and the bind (other
     tests' browsers open many sockets) is retried with another."""
     for _ in range(3):
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True, env=_env(ALLOW_ANONYMOUS="1", PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(tmp_path)))
         deadline = time.monotonic() + 60

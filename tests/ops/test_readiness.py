@@ -22,15 +22,7 @@ class PinnedCosmosServer(CosmosServer):
     """The local server, restartable on the port it first got (the bot keeps its endpoint)."""
 
     def restart(self) -> None:
-        port = self.port
-        import tests.support.cosmos_server as module
-
-        original = module._free_port
-        module._free_port = lambda: port
-        try:
-            self.start()
-        finally:
-            module._free_port = original
+        self.start(port=self.port)
 
 
 async def probe(session: aiohttp.ClientSession, url: str) -> tuple[int, dict[str, str]]:

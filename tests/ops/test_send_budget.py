@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from collections import defaultdict
 from datetime import date, timedelta
@@ -22,6 +21,7 @@ from bot.service import ActivationService, NewProjectRequest, utc_now
 from bot.storage.contract import ProjectQuery
 from bot.storage.sqlite_store import SqliteStore
 from tests.support.connector_standin import ConnectorStandIn
+from tests.support.node_server import free_port
 from tests.teams.conftest import PM, TENANT, roster_accounts
 from tests.teams.flows import ROLE_HOLDERS
 
@@ -31,12 +31,6 @@ BOTS = 3
 SHARES = BOTS + 1  # the Bicep's maxReplicas + 1 (the job)
 TENANT_RATE = 40.0
 SEND_INTERVAL = 0.5  # each process: one message per 2 s per conversation
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def most_in_window(times: list[float], window: float) -> int:
@@ -120,7 +114,7 @@ async def test_three_bots_and_the_job_on_one_store_keep_one_budget(tmp_path: Pat
         try:
             for _ in range(BOTS):  # each sweeps the outbox at start-up (SCHEDULER on)
                 processes.append(await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot", cwd=ROOT, env={**base, "PORT": str(_free_port()), "SCHEDULER": "1"},
+                    sys.executable, "-m", "bot", cwd=ROOT, env={**base, "PORT": str(free_port()), "SCHEDULER": "1"},
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE))
             job = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "jobs", "run-due", cwd=ROOT,
                                                        env={**base, "SCHEDULER": "0"},

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 import uuid
 from pathlib import Path
@@ -16,6 +15,7 @@ from azure.cosmos.aio import CosmosClient
 
 from tests.support.connector_standin import ConnectorStandIn
 from tests.support.cosmos_server import LOCAL_KEY
+from tests.support.node_server import free_port
 from tests.support.teams_activities import TeamsUser, message, personal
 
 pytestmark = pytest.mark.cosmos
@@ -23,15 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 USER = TeamsUser("29:cosmos-user", "cccccccc-0000-0000-0000-000000000001", "Cora Cosmos", "33333333-3333-3333-3333-333333333333")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_python_m_bot_on_cosmos_creates_containers_and_answers_help(cosmos_endpoint: str, tmp_path: Path) -> None:
     database = f"bot-{uuid.uuid4().hex[:8]}"
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("Microsoft", "COSMOS_"))}
     env.update(ALLOW_ANONYMOUS="1", PORT=str(port), HOST="127.0.0.1", DATA_DIR=str(tmp_path), SCHEDULER="0",
                COSMOS_ENDPOINT=cosmos_endpoint, COSMOS_KEY=LOCAL_KEY, COSMOS_DATABASE=database)

@@ -14,7 +14,7 @@ import pytest_asyncio
 from bot.storage.blob_documents import BlobDocumentStore
 from bot.storage.documents import DocumentMeta, DocumentStore, DocumentStoreUnavailable, FolderDocumentStore
 from tests.support.azurite import AZURITE_KEY, Azurite, azurite_url  # noqa: F401 - session fixture
-from tests.support.cosmos_server import _free_port
+from tests.support.node_server import free_port
 
 KINDS = [pytest.param("folder", id="folder"), pytest.param("blob", id="blob", marks=pytest.mark.blob)]
 
@@ -125,7 +125,7 @@ async def test_non_ascii_file_names_are_kept_in_metadata(documents: DocumentStor
 
 @pytest.mark.blob
 async def test_blob_store_down_is_unavailable_and_quick() -> None:
-    store = BlobDocumentStore(f"http://127.0.0.1:{_free_port()}/devstoreaccount1", AZURITE_KEY, "documents")
+    store = BlobDocumentStore(f"http://127.0.0.1:{free_port()}/devstoreaccount1", AZURITE_KEY, "documents")
     with pytest.raises(DocumentStoreUnavailable):
         await store.open()
     await store.close()
