@@ -37,7 +37,7 @@ from bot.domain.authorization import Action, Actor, decide, in_tenants
 from bot.domain.catalogue import t
 from bot.domain.glossary import lookup
 from bot.domain.people import PersonRecord
-from bot.domain.project import ConversationTarget, Person
+from bot.domain.project import ConversationTarget, Person, Project
 from bot.domain.roles import Role
 from bot.domain.text import Language, parse_language
 from bot.domain.transitions import Refused
@@ -435,21 +435,23 @@ class ActivationBot(TeamsActivityHandler):
     async def _pm_project(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
         """The project a PM command acts on: the conversation's, or in a 1:1 chat the PM's only
         one. None after telling the person why there is none."""
+        nothing = "refused.no_projects" if decide(actor, Action.CREATE_PROJECT) else "refused.not_pm"
+        return await self._only_project(turn_context, actor, language, lambda p: p.is_pm(actor.id), nothing)
+
+    async def _only_project(self, turn_context: TurnContext, actor: Actor, language: Language,
+                            keep: Callable[[Project], bool], nothing: str) -> str | None:
+        """The conversation's project, or in a 1:1 chat the person's only project that `keep`
+        accepts; None after saying why (no project here, several, or `nothing` when none)."""
         here = await self._here(turn_context)
         if here.project_id is not None:
             return here.project_id
         if not here.personal:
             await turn_context.send_activity(t("refused.no_project", language))
             return None
-        mine = [p for p in await self.service.projects_for_status(actor) if p.is_pm(actor.id)]
+        mine = [p for p in await self.service.projects_for_status(actor) if keep(p)]
         if len(mine) == 1:
             return mine[0].id
-        if mine:
-            await turn_context.send_activity(t("refused.which_project", language))
-        elif decide(actor, Action.CREATE_PROJECT):
-            await turn_context.send_activity(t("refused.no_projects", language))
-        else:
-            await turn_context.send_activity(t("refused.not_pm", language))
+        await turn_context.send_activity(t("refused.which_project" if mine else nothing, language))
         return None
 
     async def _dates(self, turn_context: TurnContext, actor: Actor, language: Language, command: Command) -> None:
@@ -759,17 +761,7 @@ class ActivationBot(TeamsActivityHandler):
 
     async def _porting_project(self, turn_context: TurnContext, actor: Actor, language: Language) -> str | None:
         """The conversation's project, or in a 1:1 chat the person's only project with porting."""
-        here = await self._here(turn_context)
-        if here.project_id is not None:
-            return here.project_id
-        if not here.personal:
-            await turn_context.send_activity(t("refused.no_project", language))
-            return None
-        mine = [p for p in await self.service.projects_for_status(actor) if p.options.porting]
-        if len(mine) == 1:
-            return mine[0].id
-        await turn_context.send_activity(t("refused.which_project" if mine else "refused.no_projects", language))
-        return None
+        return await self._only_project(turn_context, actor, language, lambda p: p.options.porting, "refused.no_projects")
 
     async def _send_porting_reply(self, turn_context: TurnContext, reply: PortingReply) -> None:
         if reply.text:

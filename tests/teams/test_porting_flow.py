@@ -16,14 +16,20 @@ from bot.domain.catalogue import t
 from bot.domain.glossary import lookup
 from bot.domain.porting import PortState
 from bot.domain.project import TaskState
+from bot.domain.roles import Role
 from bot.domain.transitions import Refused
 from cards.dates import format_date
 from tests.support.card_validation import cards_problems
 from tests.support.teams_activities import TeamsUser, card_action, message, personal
 from tests.teams.conftest import ADMIN, CUSTOMER, PM, SIGNER, TEAM, Harness
-from tests.teams.flows import _is_with, create_project, setup_values
+from tests.teams.documents_flow import accept_all
+from tests.teams.flows import ROLE_HOLDERS, _is_with, create_project, setup_values
 
 pytestmark = pytest.mark.porting
+
+
+def holder(role: Role) -> TeamsUser:
+    return PM if role is Role.PROVIDER_PM else ROLE_HOLDERS[role.value]
 
 
 def cards_for(harness: Harness, user: TeamsUser) -> list[dict[str, Any]]:
@@ -202,6 +208,10 @@ async def test_an_officeconnect_port_with_temporary_dids(harness: Harness, lang:
         if not open_keys:
             break
         for key in open_keys:
+            spec = harness.runtime.library[key.split(":")[0]].task(key.split(":")[1])
+            if spec.documents:  # a task's required documents first (issue 16): uploaded, then accepted
+                await accept_all(harness, project_id, key, holder(spec.confirmers[0]))
+                project = await service.load(project_id)
             record = project.tasks[key]
             for action in (Action.CONFIRM, Action.CONFIRM_ON_BEHALF):
                 try:
@@ -220,7 +230,8 @@ async def test_an_officeconnect_port_with_temporary_dids(harness: Harness, lang:
     verified = await order_step(harness, project_id, "verify", loc, calls="true")
     assert t("porting.step.done", lang, state=t("porting.state.verified", lang)) in str(verified)
     assert (await service.load(project_id)).tasks[cancel].state is TaskState.READY
-    cancel_title = harness.runtime.library["officeconnect_ucaas"].task("post_activation_porting.cancel_prior_service").title.get(lang)
+    # In the customer's own language: their uploads above were in English (the harness's default locale).
+    cancel_title = harness.runtime.library["officeconnect_ucaas"].task("post_activation_porting.cancel_prior_service").label.get("en")
     assert any(cancel_title in str(c) for c in cards_for(harness, CUSTOMER)[before:])  # the task card reaches its owner
     await harness.post(message(ADMIN, personal(ADMIN), what_is, harness.service_url, locale=loc))
     assert lookup("LOA").name.get(lang) in str(harness.standin.cards_in(personal(ADMIN).id)[-1])
