@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.domain.authorization import Action, Actor
@@ -209,14 +210,21 @@ def short_date(day: date, language: Language, today: date) -> str:
     return text if day.year == today.year else f"{text} {day.year}"
 
 
+def task_title(project: Project, library: PlaybookLibrary, language: Language, key: str) -> str:
+    """A task's short title as lists show it."""
+    return spec_of(library, key, project).label.get(language)
+
+
+def owner_names(project: Project, library: PlaybookLibrary, language: Language, key: str) -> str:
+    """Who owns a task: the people by name, else its roles (nobody assigned yet)."""
+    names = ", ".join(plain(p.name) for p in task_owners(project, library, key))
+    return names or ", ".join(r.label.get(language) for r in spec_of(library, key, project).owners)
+
+
 def answer_view(project: Project, library: PlaybookLibrary, answer: Answer, *, language: Language,
                 phases: list[tuple[str, int, int]], list_limit: int = 15) -> AnswerView:
-    def title_of(key: str) -> str:
-        return spec_of(library, key, project).label.get(language)
-
-    def owners(key: str) -> str:
-        spec = spec_of(library, key, project)
-        return ", ".join(plain(p.name) for p in task_owners(project, library, key)) or ", ".join(r.label.get(language) for r in spec.owners)
+    title_of = partial(task_title, project, library, language)
+    owners = partial(owner_names, project, library, language)
 
     def moment(value: datetime | None) -> str:
         return short_date(value.astimezone(ZoneInfo(project.timezone)).date(), language, answer.today) if value else "—"
@@ -301,13 +309,8 @@ def status_view(project: Project, library: PlaybookLibrary, *, language: Languag
                 schedule: Schedule | None = None, list_limit: int = 8) -> StatusView:
     schedule = schedule or compute_schedule(project, library, now)
 
-    def title_of(key: str) -> str:
-        return spec_of(library, key, project).label.get(language)
-
-    def owners(key: str) -> str:
-        spec = spec_of(library, key, project)
-        names = ", ".join(plain(p.name) for p in task_owners(project, library, key))
-        return names or ", ".join(r.label.get(language) for r in spec.owners)
+    title_of = partial(task_title, project, library, language)
+    owners = partial(owner_names, project, library, language)
 
     progress = []
     for item in progress_by_phase(project, library):
@@ -395,12 +398,8 @@ def digest_view(project: Project, library: PlaybookLibrary, *, language: Languag
     """`previous`: the dates the last digest showed (default: the project's record of them)."""
     digest = compute_digest(project, library, now, previous=previous)
 
-    def title_of(key: str) -> str:
-        return spec_of(library, key, project).label.get(language)
-
-    def owners(key: str) -> str:
-        spec = spec_of(library, key, project)
-        return ", ".join(plain(p.name) for p in task_owners(project, library, key)) or ", ".join(r.label.get(language) for r in spec.owners)
+    title_of = partial(task_title, project, library, language)
+    owners = partial(owner_names, project, library, language)
 
     def moment(value: datetime | None) -> str:
         return format_date(value.astimezone(ZoneInfo(project.timezone)).date(), language) if value else "—"
